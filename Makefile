@@ -1,0 +1,65 @@
+# Counterpoint — `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+PYTEST_ARGS ?=
+export COUNTERPOINT_ENV ?= development
+
+.DEFAULT_GOAL := help
+.PHONY: help install run db demo test test-sqlite test-postgres lint fmt bench bench-quick check check-reliability clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(BIN)/activate:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed ## Create the virtualenv and install the app with its dev tools
+
+db: install ## Bring the database to the current schema
+	$(FLASK) db upgrade
+
+demo: db ## Load the bundled demo article (idempotent)
+	$(FLASK) demo load
+
+run: demo ## Start the app on SQLite with the demo article, at http://$(HOST):$(PORT)/
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install ## Run the whole suite on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set
+	$(BIN)/pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
+		$(BIN)/pytest $(PYTEST_ARGS) -m 'not browser'; \
+	fi
+
+test-sqlite: install ## Run the suite on SQLite only
+	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install ## ruff (lint + format check) and bandit
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r app
+
+fmt: install ## Format and auto-fix with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install ## Measure throughput and latency under gunicorn (writes bench/results.md)
+	$(BIN)/python -m bench.run
+
+bench-quick: install ## A short benchmark run (under a minute)
+	$(BIN)/python -m bench.run --quick
+
+check: lint test ## Everything CI checks
+
+clean: ## Remove the virtualenv, caches and the development database
+	rm -rf $(VENV) .pytest_cache .ruff_cache instance/counterpoint.sqlite3*

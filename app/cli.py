@@ -1,0 +1,13 @@
+"""Registers the `flask` command groups."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.commands import articles, users
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users.users)
+    app.cli.add_command(articles.articles)
+    app.cli.add_command(articles.demo)

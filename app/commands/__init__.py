@@ -1,0 +1,1 @@
+"""Command-line operations; each command calls a service and commits once."""

@@ -1,0 +1,38 @@
+"""`flask users ...`: account administration from the shell."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from app.extensions import db
+from app.models import Role
+from app.services.errors import DomainError
+from app.services.users import create_user
+
+
+@click.group(help="Manage accounts.")
+def users() -> None:
+    pass
+
+
+@users.command("create", help="Create an account; the password is read from stdin.")
+@click.argument("name")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value)
+@click.option("--password", help="The password (default: read from standard input).")
+@click.option("--display-name", help="The name shown beside annotations (default: NAME).")
+def create(name: str, role: str, password: str | None, display_name: str | None) -> None:
+    if password is None:
+        if sys.stdin.isatty():
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = create_user(name, password, display_name=display_name, role=role)
+    except DomainError as exc:
+        db.session.rollback()
+        details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        raise click.ClickException(f"{exc.message} {details}".strip()) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.username}.")

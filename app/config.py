@@ -1,0 +1,147 @@
+"""Reads the app's settings from the environment and refuses values it cannot use."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ENVIRONMENTS = ("development", "testing", "production")
+WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}
+MIN_SECRET_LENGTH = 32
+# Development and testing only; production refuses to start without its own key.
+DEV_SECRET = "counterpoint-development-only-secret-not-for-production"  # noqa: S105  # nosec B105
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    database_url: str
+    secret_key: str
+    redis_url: str | None
+    rate_limits: bool
+    proxy_hops: int
+    preferred_scheme: str
+
+    def flask_config(self) -> dict[str, Any]:
+        secure = self.preferred_scheme == "https"
+        return {
+            "ENVIRONMENT": self.environment,
+            "TESTING": self.environment == "testing",
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url),
+            "REDIS_URL": self.redis_url,
+            "RATELIMIT_ENABLED": self.rate_limits,
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "PROXY_HOPS": self.proxy_hops,
+            "PREFERRED_URL_SCHEME": self.preferred_scheme,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": secure,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": secure,
+            "MAX_CONTENT_LENGTH": 1024 * 1024,
+            "WTF_CSRF_TIME_LIMIT": None,
+            "JSON_SORT_KEYS": False,
+        }
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # A writer waits for the lock instead of failing with "database is locked".
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True}
+
+
+def _env(environ: dict[str, str], name: str, default: str | None = None) -> str | None:
+    value = environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _database_url(environ: dict[str, str], instance_path: Path) -> str:
+    url = _env(environ, "DATABASE_URL") or f"sqlite:///{instance_path / 'counterpoint.sqlite3'}"
+    if url.startswith("postgres://"):  # Heroku-style URLs name the dialect "postgres"
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"DATABASE_URL is not a database URL: {exc}") from exc
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"DATABASE_URL names {parsed.get_backend_name()!r}; "
+            "only sqlite and postgresql are supported"
+        )
+    return url
+
+
+def _secret_key(environ: dict[str, str], environment: str) -> str:
+    key = _env(environ, "SECRET_KEY")
+    if environment == "production":
+        if key is None:
+            raise ConfigError("SECRET_KEY must be set in production (e.g. `openssl rand -hex 32`)")
+        if key.lower() in WEAK_SECRETS or len(key) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                f"SECRET_KEY is too weak: use at least {MIN_SECRET_LENGTH} random characters"
+            )
+        return key
+    return key or DEV_SECRET
+
+
+def _rate_limits(environ: dict[str, str]) -> bool:
+    value = (_env(environ, "RATE_LIMITS", "on") or "on").lower()
+    if value not in ("on", "off"):
+        raise ConfigError(f"RATE_LIMITS must be 'on' or 'off', not {value!r}")
+    return value == "on"
+
+
+def _redis_url(environ: dict[str, str]) -> str | None:
+    url = _env(environ, "REDIS_URL")
+    if url is not None and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
+    return url
+
+
+def _int(environ: dict[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = _env(environ, name, str(default)) or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo} and {hi}, not {value}")
+    return value
+
+
+def load_settings(
+    environ: dict[str, str] | None = None, instance_path: Path | None = None
+) -> Settings:
+    """Build the settings from `environ` (default: the process environment)."""
+    env = dict(os.environ if environ is None else environ)
+    environment = (_env(env, "COUNTERPOINT_ENV", "production") or "production").lower()
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"COUNTERPOINT_ENV must be one of {', '.join(ENVIRONMENTS)}")
+    scheme = (_env(env, "PREFERRED_URL_SCHEME", "http") or "http").lower()
+    if scheme not in ("http", "https"):
+        raise ConfigError("PREFERRED_URL_SCHEME must be http or https")
+    return Settings(
+        environment=environment,
+        database_url=_database_url(env, instance_path or Path("instance").resolve()),
+        secret_key=_secret_key(env, environment),
+        redis_url=_redis_url(env),
+        rate_limits=_rate_limits(env),
+        proxy_hops=_int(env, "PROXY_HOPS", 0, 0, 5),
+        preferred_scheme=scheme,
+    )

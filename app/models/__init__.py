@@ -1,0 +1,18 @@
+"""The data model: every table the app stores, importable from one place."""
+
+from app.models.annotation import Annotation, AnnotationKind, AnnotationStatus, Visibility
+from app.models.article import Article, Block, BlockKind
+from app.models.user import ApiToken, Role, User
+
+__all__ = [
+    "Annotation",
+    "AnnotationKind",
+    "AnnotationStatus",
+    "ApiToken",
+    "Article",
+    "Block",
+    "BlockKind",
+    "Role",
+    "User",
+    "Visibility",
+]

@@ -1,0 +1,96 @@
+"""Annotations: comments, questions, support and counterarguments on a block, in threads."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.article import Article, Block
+from app.models.base import UTCDateTime, utcnow
+from app.models.user import User
+
+
+class AnnotationKind(enum.StrEnum):
+    COMMENT = "comment"
+    COUNTERARGUMENT = "counterargument"
+    QUESTION = "question"
+    SUPPORT = "support"
+
+
+class AnnotationStatus(enum.StrEnum):
+    VISIBLE = "visible"
+    HIDDEN = "hidden"
+    DELETED = "deleted"
+    PENDING = "pending"  # held for a moderator's approval
+
+
+class Visibility(enum.StrEnum):
+    PUBLIC = "public"
+    GROUP = "group"
+    PRIVATE = "private"
+
+
+MAX_BODY = 10_000
+MAX_DEPTH = 50
+
+
+class Annotation(db.Model):
+    __tablename__ = "annotations"
+    __table_args__ = (
+        Index("ix_annotations_block_status", "block_id", "status"),
+        Index("ix_annotations_article_created", "article_id", "created_at"),
+        Index("ix_annotations_parent", "parent_id"),
+        Index("ix_annotations_author", "author_id"),
+        CheckConstraint("kind in ('comment','counterargument','question','support')", name="kind"),
+        CheckConstraint("status in ('visible','hidden','deleted','pending')", name="status"),
+        CheckConstraint("visibility in ('public','group','private')", name="visibility"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("annotations.id"))
+    # The thread's top annotation (itself for a top-level one): a thread loads in one query.
+    root_id: Mapped[int | None] = mapped_column(index=True)
+    depth: Mapped[int] = mapped_column(default=0)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    quote_exact: Mapped[str | None] = mapped_column(Text)
+    quote_prefix: Mapped[str | None] = mapped_column(Text)
+    quote_suffix: Mapped[str | None] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(10), default=Visibility.PUBLIC)
+    status: Mapped[str] = mapped_column(String(10), default=AnnotationStatus.VISIBLE)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Direct replies that count for everyone (visible status); kept by the services.
+    reply_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    article: Mapped[Article] = relationship(lazy="raise_on_sql")
+    block: Mapped[Block] = relationship(lazy="raise_on_sql")
+    author: Mapped[User] = relationship(lazy="raise_on_sql")
+    parent: Mapped[Annotation | None] = relationship(remote_side=[id], lazy="raise_on_sql")
+
+    @property
+    def quote(self) -> dict[str, str] | None:
+        if self.quote_exact is None:
+            return None
+        return {
+            "exact": self.quote_exact,
+            "prefix": self.quote_prefix or "",
+            "suffix": self.quote_suffix or "",
+        }
+
+    @property
+    def is_edited(self) -> bool:
+        return (self.updated_at - self.created_at).total_seconds() > 1
+
+    def __repr__(self) -> str:
+        return f"<Annotation {self.id} {self.kind}>"

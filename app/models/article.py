@@ -1,0 +1,79 @@
+"""Articles and the ordered blocks (paragraphs, headings) that readers annotate."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+
+class BlockKind(enum.StrEnum):
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+
+
+class Article(db.Model):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    standfirst: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(200))
+    published: Mapped[date | None] = mapped_column(Date)
+    source_url: Mapped[str | None] = mapped_column(String(2000))
+    photo_credit: Mapped[str | None] = mapped_column(String(300))
+    disclaimer: Mapped[str | None] = mapped_column(Text)
+    # Non-annotatable asides ("Related article" boxes): [{"text": ..., "after": anchor}].
+    asides: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    blocks: Mapped[list[Block]] = relationship(
+        back_populates="article",
+        order_by="Block.position",
+        cascade="all, delete-orphan",
+        lazy="raise_on_sql",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Article {self.slug}>"
+
+
+class Block(db.Model):
+    __tablename__ = "blocks"
+    __table_args__ = (
+        UniqueConstraint("article_id", "anchor", name="uq_blocks_article_anchor"),
+        Index("ix_blocks_article_position", "article_id", "position"),
+        CheckConstraint("kind in ('heading','paragraph')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    # Assigned once at creation and never recomputed: links to it stay valid forever.
+    anchor: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(16), default=BlockKind.PARAGRAPH)
+    level: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+
+    article: Mapped[Article] = relationship(back_populates="blocks", lazy="raise_on_sql")
+
+    def __repr__(self) -> str:
+        return f"<Block {self.anchor}>"

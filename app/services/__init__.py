@@ -1,0 +1,1 @@
+"""Domain operations: plain `verb_noun` functions that flush and never commit."""

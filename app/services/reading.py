@@ -1,0 +1,170 @@
+"""Read queries for articles and discussions, each a fixed number of SQL statements."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import contains_eager
+
+from app import permissions
+from app.extensions import db
+from app.models import Annotation, AnnotationStatus, Article, Block
+from app.services.errors import NotFound
+
+PREVIEW_THREADS = 3
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    article: Article
+    block_count: int
+    annotation_count: int
+
+
+def get_article(slug: str) -> Article:
+    article = db.session.scalar(select(Article).where(Article.slug == slug))
+    if article is None:
+        raise NotFound(f"No article {slug!r}.")
+    return article
+
+
+def get_block(article: Article, anchor: str) -> Block:
+    block = db.session.scalar(
+        select(Block).where(Block.article_id == article.id, Block.anchor == anchor)
+    )
+    if block is None:
+        raise NotFound(f"No paragraph {anchor!r} in this article.")
+    return block
+
+
+def list_blocks(article: Article) -> list[Block]:
+    return list(
+        db.session.scalars(
+            select(Block).where(Block.article_id == article.id).order_by(Block.position)
+        )
+    )
+
+
+def list_articles(user: Any) -> list[ArticleSummary]:
+    """Every article with its block count and the annotations `user` would count."""
+    blocks = select(Block.article_id, func.count().label("n")).group_by(Block.article_id).subquery()
+    notes = (
+        select(Annotation.article_id, func.count().label("n"))
+        .where(permissions.counted_annotations(user))
+        .group_by(Annotation.article_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Article, func.coalesce(blocks.c.n, 0), func.coalesce(notes.c.n, 0))
+        .outerjoin(blocks, blocks.c.article_id == Article.id)
+        .outerjoin(notes, notes.c.article_id == Article.id)
+        .order_by(Article.published.desc(), Article.id.desc())
+    )
+    return [ArticleSummary(a, int(b), int(n)) for a, b, n in rows]
+
+
+def block_counts(user: Any, article: Article) -> dict[int, dict[str, int]]:
+    """{block_id: {kind: n}} over what `user` may see, in one query."""
+    rows = db.session.execute(
+        select(Annotation.block_id, Annotation.kind, func.count())
+        .where(Annotation.article_id == article.id, permissions.counted_annotations(user))
+        .group_by(Annotation.block_id, Annotation.kind)
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for block_id, kind, n in rows:
+        counts[block_id][kind] = int(n)
+    return counts
+
+
+def quotes_by_block(user: Any, article: Article) -> dict[int, list[str]]:
+    """The distinct quoted phrases per block, for highlighting, in one query."""
+    rows = db.session.execute(
+        select(Annotation.block_id, Annotation.quote_exact)
+        .where(
+            Annotation.article_id == article.id,
+            Annotation.quote_exact.is_not(None),
+            permissions.counted_annotations(user),
+        )
+        .group_by(Annotation.block_id, Annotation.quote_exact)
+    )
+    quotes: dict[int, list[str]] = defaultdict(list)
+    for block_id, exact in rows:
+        quotes[block_id].append(exact)
+    return quotes
+
+
+def _with_author(stmt: Select[Any]) -> Select[Any]:
+    return stmt.join(Annotation.author).options(contains_eager(Annotation.author))
+
+
+def _thread_order() -> tuple[Any, ...]:
+    return (Annotation.pinned.desc(), Annotation.created_at, Annotation.id)
+
+
+def preview_threads(
+    user: Any, article: Article, per_block: int = PREVIEW_THREADS
+) -> dict[int, list[Annotation]]:
+    """The first top-level annotations of each block (pinned first), in one query."""
+    rank = (
+        func.row_number()
+        .over(partition_by=Annotation.block_id, order_by=_thread_order())
+        .label("rank")
+    )
+    ranked = (
+        select(Annotation.id, rank)
+        .where(
+            Annotation.article_id == article.id,
+            Annotation.parent_id.is_(None),
+            Annotation.status != AnnotationStatus.DELETED,
+            permissions.visible_annotations(user),
+        )
+        .subquery()
+    )
+    stmt = _with_author(
+        select(Annotation)
+        .join(ranked, ranked.c.id == Annotation.id)
+        .where(ranked.c.rank <= per_block)
+        .order_by(Annotation.block_id, *_thread_order())
+    )
+    previews: dict[int, list[Annotation]] = defaultdict(list)
+    for annotation in db.session.scalars(stmt):
+        previews[annotation.block_id].append(annotation)
+    return previews
+
+
+def block_discussion(user: Any, block: Block) -> list[Annotation]:
+    """Every annotation on `block` that `user` may know of, in thread order (parents first)."""
+    stmt = _with_author(
+        select(Annotation)
+        .where(Annotation.block_id == block.id, permissions.visible_annotations(user))
+        .order_by(*_thread_order())
+    )
+    return list(db.session.scalars(stmt))
+
+
+@dataclass
+class ThreadNode:
+    annotation: Annotation
+    replies: list[ThreadNode]
+
+
+def build_threads(annotations: list[Annotation]) -> list[ThreadNode]:
+    """Nest a flat list into threads; a reply whose parent is absent is dropped with it."""
+    nodes = {a.id: ThreadNode(a, []) for a in annotations}
+    roots: list[ThreadNode] = []
+    for a in annotations:
+        node = nodes[a.id]
+        if a.parent_id is None:
+            roots.append(node)
+        elif a.parent_id in nodes:
+            nodes[a.parent_id].replies.append(node)
+    return [r for r in roots if _has_content(r)]
+
+
+def _has_content(node: ThreadNode) -> bool:
+    """A deleted annotation with nothing under it is left out entirely."""
+    node.replies = [r for r in node.replies if _has_content(r)]
+    return node.annotation.status != AnnotationStatus.DELETED or bool(node.replies)

@@ -1,0 +1,92 @@
+"""Builds test data through the real services, so tests see what users would create."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import Annotation, Article, Block, User
+from app.services.annotations import NewAnnotation, Quote, post_annotation
+from app.services.users import create_user
+
+PASSWORD = "correct horse battery staple"
+_seq = itertools.count(1)
+
+SAMPLE_BLOCKS = [
+    ("heading", "A heading to argue about"),
+    ("paragraph", "The first paragraph makes a claim that readers may dispute at length."),
+    ("paragraph", "The second paragraph offers evidence, with numbers: 32% and 69%."),
+    ("paragraph", "The third paragraph concludes, perhaps too quickly, that all is well."),
+]
+
+
+class Factories:
+    @staticmethod
+    def user(username: str | None = None, role: str = "member", **kw: Any) -> User:
+        name = username or f"user{next(_seq)}"
+        user = create_user(name, kw.pop("password", PASSWORD), role=role, **kw)
+        db.session.commit()
+        return user
+
+    @staticmethod
+    def article(
+        slug: str | None = None, blocks: list[tuple[str, str]] | None = None, **kw: Any
+    ) -> Article:
+        n = next(_seq)
+        article = Article(
+            slug=slug or f"article-{n}",
+            title=kw.pop("title", f"Article {n}"),
+            author=kw.pop("author", "A. Writer"),
+            **kw,
+        )
+        db.session.add(article)
+        db.session.flush()
+        for position, (kind, text) in enumerate(blocks or SAMPLE_BLOCKS):
+            db.session.add(
+                Block(
+                    article_id=article.id,
+                    anchor=f"{'h' if kind == 'heading' else 'p'}{position + 1}",
+                    position=position,
+                    kind=kind,
+                    level=2 if kind == "heading" else 0,
+                    text=text,
+                    html=text,
+                )
+            )
+        db.session.commit()
+        return article
+
+    @staticmethod
+    def annotation(
+        author: User,
+        article: Article,
+        anchor: str = "p2",
+        kind: str = "comment",
+        body: str = "A thought.",
+        parent: Annotation | None = None,
+        quote: Quote | None = None,
+    ) -> Annotation:
+        annotation = post_annotation(
+            author,
+            article,
+            NewAnnotation(
+                anchor=anchor,
+                kind=kind,
+                body=body,
+                parent_id=parent.id if parent else None,
+                quote=quote,
+            ),
+        )
+        db.session.commit()
+        return annotation
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the real login form."""
+    response = client.post(
+        "/login", data={"username": username, "password": password}, follow_redirects=False
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
