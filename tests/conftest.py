@@ -44,7 +44,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade()  # the schema comes from the migrations, so they are tested on every run
         db.session.remove()
-    return application
+    yield application
+    with application.app_context():
+        db.engine.dispose()  # close pooled connections before the interpreter tears down
 
 
 def _wipe() -> None:
