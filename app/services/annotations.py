@@ -9,7 +9,15 @@ from sqlalchemy.orm import joinedload
 
 from app import permissions
 from app.extensions import db
-from app.models import Annotation, AnnotationKind, AnnotationStatus, Article, Block, User
+from app.models import (
+    Annotation,
+    AnnotationKind,
+    AnnotationStatus,
+    Article,
+    Block,
+    User,
+    Visibility,
+)
 from app.models.annotation import MAX_BODY, MAX_DEPTH
 from app.models.base import utcnow
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -35,6 +43,7 @@ class NewAnnotation:
     body: str
     parent_id: int | None = None
     quote: Quote | None = None
+    private: bool = False  # a note for its author alone; replies take their parent's visibility
 
 
 def clean_body(body: str) -> str:
@@ -116,6 +125,11 @@ def post_annotation(actor: User, article: Article, data: NewAnnotation) -> Annot
     block = _block(article, data.anchor)
     parent = _parent(actor, block, data.parent_id) if data.parent_id is not None else None
     quote = _check_quote(block, data.quote) if data.quote is not None else None
+    if data.private and parent is not None and parent.visibility != Visibility.PRIVATE:
+        raise ValidationFailed(
+            "A reply cannot be private.", {"private": "A reply shares its parent's visibility."}
+        )
+    visibility = Visibility.PRIVATE if data.private else Visibility.PUBLIC
     now = utcnow()
     annotation = Annotation(
         article_id=article.id,
@@ -129,7 +143,7 @@ def post_annotation(actor: User, article: Article, data: NewAnnotation) -> Annot
         quote_exact=quote.exact if quote else None,
         quote_prefix=quote.prefix if quote else None,
         quote_suffix=quote.suffix if quote else None,
-        visibility=parent.visibility if parent else "public",
+        visibility=parent.visibility if parent else visibility,
         status=AnnotationStatus.VISIBLE,
         created_at=now,
         updated_at=now,

@@ -6,13 +6,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import contains_eager
 
 from app import permissions
 from app.extensions import db
-from app.models import Annotation, AnnotationStatus, Article, Block
+from app.models import Annotation, AnnotationStatus, Article, Block, User
 from app.services.errors import NotFound
+from app.services.users import normalise_username
 
 PREVIEW_THREADS = 3
 
@@ -48,8 +49,8 @@ def list_blocks(article: Article) -> list[Block]:
     )
 
 
-def list_articles(user: Any) -> list[ArticleSummary]:
-    """Every article with its block count and the annotations `user` would count."""
+def _summaries(user: Any) -> Select[Any]:
+    """Articles with their block count and the annotations `user` would count."""
     blocks = select(Block.article_id, func.count().label("n")).group_by(Block.article_id).subquery()
     notes = (
         select(Annotation.article_id, func.count().label("n"))
@@ -57,13 +58,27 @@ def list_articles(user: Any) -> list[ArticleSummary]:
         .group_by(Annotation.article_id)
         .subquery()
     )
-    rows = db.session.execute(
+    return (
         select(Article, func.coalesce(blocks.c.n, 0), func.coalesce(notes.c.n, 0))
         .outerjoin(blocks, blocks.c.article_id == Article.id)
         .outerjoin(notes, notes.c.article_id == Article.id)
-        .order_by(Article.published.desc(), Article.id.desc())
+    )
+
+
+def list_articles(user: Any) -> list[ArticleSummary]:
+    """Every article with its block count and the annotations `user` would count."""
+    rows = db.session.execute(
+        _summaries(user).order_by(Article.published.desc(), Article.id.desc())
     )
     return [ArticleSummary(a, int(b), int(n)) for a, b, n in rows]
+
+
+def list_articles_after(user: Any, after_id: int | None, limit: int) -> list[ArticleSummary]:
+    """Up to `limit` article summaries in id order, after `after_id`: one keyset page."""
+    stmt = _summaries(user).order_by(Article.id).limit(limit)
+    if after_id is not None:
+        stmt = stmt.where(Article.id > after_id)
+    return [ArticleSummary(a, int(b), int(n)) for a, b, n in db.session.execute(stmt)]
 
 
 def block_counts(user: Any, article: Article) -> dict[int, dict[str, int]]:
@@ -168,3 +183,53 @@ def _has_content(node: ThreadNode) -> bool:
     """A deleted annotation with nothing under it is left out entirely."""
     node.replies = [r for r in node.replies if _has_content(r)]
     return node.annotation.status != AnnotationStatus.DELETED or bool(node.replies)
+
+
+@dataclass(frozen=True)
+class AnnotationFilter:
+    """Narrowing a list of annotations; None means 'any'."""
+
+    anchor: str | None = None
+    kind: str | None = None
+    author: str | None = None  # a username
+    group: str | None = None  # a group slug
+
+
+def list_annotations(
+    user: Any,
+    article: Article,
+    where: AnnotationFilter,
+    after_id: int | None = None,
+    limit: int | None = None,
+) -> list[Annotation]:
+    """The annotations on `article` that `user` may know of (any status), oldest first.
+
+    One query, with author, block and article loaded; `after_id` and `limit` page by id.
+    """
+    stmt = (
+        select(Annotation)
+        .join(Annotation.author)
+        .join(Annotation.block)
+        .join(Annotation.article)
+        .options(
+            contains_eager(Annotation.author),
+            contains_eager(Annotation.block),
+            contains_eager(Annotation.article),
+        )
+        .where(Annotation.article_id == article.id, permissions.visible_annotations(user))
+        .order_by(Annotation.id)
+    )
+    if where.anchor is not None:
+        stmt = stmt.where(Block.anchor == where.anchor)
+    if where.kind is not None:
+        stmt = stmt.where(Annotation.kind == where.kind)
+    if where.author is not None:
+        stmt = stmt.where(User.username == normalise_username(where.author))
+    if where.group is not None:
+        # Reading groups arrive with CONTRACT §4; until then no annotation is in one.
+        stmt = stmt.where(false())
+    if after_id is not None:
+        stmt = stmt.where(Annotation.id > after_id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
