@@ -4,4 +4,25 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from app.api import auth
+from app.api.annotations import bp as annotations_bp
+from app.api.articles import bp as articles_bp
+from app.api.me import bp as me_bp
+from app.api.openapi import bp as openapi_bp
+from app.api.tokens import bp as tokens_bp
+from app.extensions import csrf, login_manager
+
+RESOURCES = (tokens_bp, me_bp, articles_bp, annotations_bp, openapi_bp)
+
 bp = Blueprint("api", __name__)
+# Identity first (a bad token is a 401 before anything else), then CSRF for cookie writes.
+bp.before_request(auth.authenticate)
+bp.before_request(auth.check_csrf)
+
+for resource in RESOURCES:
+    bp.register_blueprint(resource)
+    # CSRF is checked by auth.check_csrf, which knows a token-authenticated request needs none.
+    csrf.exempt(resource)
+    # @login_required on an API view answers 401 (JSON, by app.errors), never a login redirect.
+    login_manager.blueprint_login_views[f"{bp.name}.{resource.name}"] = None
+csrf.exempt(bp)

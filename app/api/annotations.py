@@ -1,0 +1,115 @@
+"""Annotations: list and post on an article, then read, edit and delete one by id."""
+
+from __future__ import annotations
+
+from operator import attrgetter
+
+from flask import Blueprint, url_for
+from flask.typing import ResponseReturnValue
+
+from app.api.auth import caller, require_user
+from app.api.inputs import json_body, query_args
+from app.api.loaders import load_article
+from app.api.openapi import operation
+from app.api.pagination import MAX_ID, split_page
+from app.api.presenters import present_annotation, present_page
+from app.api.schemas import (
+    AnnotationCreate,
+    AnnotationFilters,
+    AnnotationOut,
+    AnnotationPage,
+    AnnotationUpdate,
+)
+from app.extensions import db
+from app.services import annotations, reading
+from app.services.annotations import NewAnnotation, Quote
+from app.services.errors import ValidationFailed
+
+bp = Blueprint("annotations", __name__)
+ONE = f"/annotations/<int(max={MAX_ID}):annotation_id>"
+
+
+@bp.get("/articles/<slug>/annotations")
+@operation(
+    "The article's annotations the caller may know of, oldest first, filtered.",
+    "annotations",
+    {200: AnnotationPage},
+    query=AnnotationFilters,
+    description=(
+        "Hidden and deleted annotations appear as placeholders (`body` null) so threads "
+        "keep their shape. A `group` filter matches nothing until reading groups exist."
+    ),
+)
+def list_annotations(slug: str) -> ResponseReturnValue:
+    query = query_args(AnnotationFilters)
+    article = load_article(slug)
+    user = caller()
+    where = reading.AnnotationFilter(query.anchor, query.kind, query.author, query.group)
+    rows = reading.list_annotations(user, article, where, query.cursor, query.limit + 1)
+    shown, next_cursor = split_page(rows, query.limit, key=attrgetter("id"))
+    return present_page((present_annotation(a, user) for a in shown), next_cursor)
+
+
+@bp.post("/articles/<slug>/annotations")
+@operation(
+    "Annotate a block of the article, or reply to an annotation on it.",
+    "annotations",
+    {201: AnnotationOut},
+    auth="required",
+    body=AnnotationCreate,
+    errors=(403, 409),
+    headers={201: {"Location": "The new annotation's URL."}},
+)
+def post_annotation(slug: str) -> ResponseReturnValue:
+    user = require_user()
+    data = json_body(AnnotationCreate)
+    article = load_article(slug)
+    if data.group is not None:  # reading groups arrive with CONTRACT §4
+        raise ValidationFailed("No such reading group.", {"group": "No such reading group."})
+    quote = Quote(**data.quote.model_dump()) if data.quote is not None else None
+    new = NewAnnotation(data.anchor, data.kind, data.body, data.parent, quote, data.private)
+    annotation_id = annotations.post_annotation(user, article, new).id
+    db.session.commit()
+    body = present_annotation(annotations.get_annotation(user, annotation_id), user)
+    location = url_for("api.annotations.get_annotation", annotation_id=annotation_id)
+    return body, 201, {"Location": location}
+
+
+@bp.get(ONE)
+@operation("One annotation.", "annotations", {200: AnnotationOut})
+def get_annotation(annotation_id: int) -> ResponseReturnValue:
+    user = caller()
+    return present_annotation(annotations.get_annotation(user, annotation_id), user)
+
+
+@bp.patch(ONE)
+@operation(
+    "Change an annotation's body and/or kind; its author only.",
+    "annotations",
+    {200: AnnotationOut},
+    auth="required",
+    body=AnnotationUpdate,
+    errors=(403,),
+)
+def edit_annotation(annotation_id: int) -> ResponseReturnValue:
+    user = require_user()
+    data = json_body(AnnotationUpdate)
+    annotation = annotations.get_annotation(user, annotation_id)
+    annotations.edit_annotation(user, annotation, body=data.body, kind=data.kind)
+    db.session.commit()
+    return present_annotation(annotations.get_annotation(user, annotation_id), user)
+
+
+@bp.delete(ONE)
+@operation(
+    "Delete an annotation (it stays as a placeholder); its author or a moderator.",
+    "annotations",
+    {204: None},
+    auth="required",
+    errors=(403,),
+)
+def delete_annotation(annotation_id: int) -> ResponseReturnValue:
+    user = require_user()
+    annotations.delete_annotation(user, annotations.get_annotation(user, annotation_id))
+    db.session.commit()
+    return "", 204

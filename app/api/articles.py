@@ -1,0 +1,43 @@
+"""GET /articles and /articles/<slug>: what there is to read, with discussion counts."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask.typing import ResponseReturnValue
+
+from app.api.auth import caller
+from app.api.inputs import query_args
+from app.api.loaders import load_article
+from app.api.openapi import operation
+from app.api.pagination import PageQuery, split_page
+from app.api.presenters import present_article, present_article_summary, present_page
+from app.api.schemas import ArticleOut, ArticlePage
+from app.services import reading
+
+bp = Blueprint("articles", __name__)
+
+
+@bp.get("/articles")
+@operation(
+    "The articles, in the order they were added, with the caller's annotation counts.",
+    "articles",
+    {200: ArticlePage},
+    query=PageQuery,
+)
+def list_articles() -> ResponseReturnValue:
+    query = query_args(PageQuery)
+    rows = reading.list_articles_after(caller(), query.cursor, query.limit + 1)
+    shown, next_cursor = split_page(rows, query.limit, key=lambda summary: summary.article.id)
+    return present_page(map(present_article_summary, shown), next_cursor)
+
+
+@bp.get("/articles/<slug>")
+@operation(
+    "One article with its blocks in reading order and what the caller may see of each.",
+    "articles",
+    {200: ArticleOut},
+)
+def get_article(slug: str) -> ResponseReturnValue:
+    article = load_article(slug)
+    blocks = reading.list_blocks(article)
+    return present_article(article, blocks, reading.block_counts(caller(), article))

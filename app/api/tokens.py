@@ -1,0 +1,58 @@
+"""POST/DELETE /tokens: trading a password for an API token, and giving it back."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from flask.typing import ResponseReturnValue
+
+from app.api.auth import current_token, unauthorized
+from app.api.openapi import operation
+from app.api.presenters import present_token
+from app.api.schemas import TokenOut
+from app.extensions import db, limiter
+from app.services import tokens
+from app.services.users import authenticate
+
+bp = Blueprint("tokens", __name__)
+# Each try costs a password hash; a guesser gets few of them.
+ISSUE_LIMIT = "10 per minute; 100 per hour"
+
+
+@bp.post("/tokens")
+@limiter.limit(ISSUE_LIMIT)
+@operation(
+    "Get an API token for the account named by HTTP Basic credentials.",
+    "auth",
+    {201: TokenOut},
+    auth="basic",
+    errors=(429,),
+    description="No body. The token is shown once; send it as `Authorization: Bearer <token>`.",
+)
+def issue_token() -> ResponseReturnValue:
+    credentials = request.authorization
+    if credentials is None or credentials.type != "basic" or not credentials.username:
+        unauthorized("Send your username and password with HTTP Basic authentication.", "Basic")
+    username, password = credentials.username, credentials.password or ""
+    user = None if "\x00" in username else authenticate(username, password)
+    if user is None:
+        unauthorized("Wrong username or password.", "Basic")
+    raw, token = tokens.issue_token(user)
+    body = present_token(raw, token)
+    db.session.commit()
+    return body, 201
+
+
+@bp.delete("/tokens")
+@operation(
+    "Revoke the token this request is sent with.",
+    "auth",
+    {204: None},
+    auth="bearer",
+)
+def revoke_token() -> ResponseReturnValue:
+    token = current_token()
+    if token is None:
+        unauthorized("Send the token to revoke as `Authorization: Bearer <token>`.")
+    tokens.revoke_token(token)
+    db.session.commit()
+    return "", 204
