@@ -6,7 +6,10 @@ bleach or the Markdown library.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from html import escape
+from html.parser import HTMLParser
 
 import bleach
 from bleach.linkifier import Linker
@@ -22,6 +25,13 @@ INLINE_TAGS = frozenset({"strong", "em", "b", "i", "code", "a", "del", "s", "sup
 ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
+# An article block is one run of flowing text: a <br> would put a newline into what a reader
+# selects, so breaks become spaces.
+ARTICLE_TAGS = INLINE_TAGS - {"br"}
+ARTICLE_MARKUPS = ("md", "html", "txt")
+# The whitespace HTML collapses (not U+00A0, which a browser keeps).
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+_LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -86,3 +96,80 @@ def plain_text(html: str) -> str:
         .replace("&quot;", '"')
         .replace("&#x27;", "'")
     )
+
+
+@lru_cache(maxsize=1)
+def _article_linker() -> Linker:
+    # Keeps the author's own http(s) links (with our rel) and invents none: a URL-looking word
+    # in an article stays a word. No skip_tags: bleach escapes text in skipped tags twice.
+    return Linker(url_re=re.compile(r"(?!)"), callbacks=[_set_rel], parse_email=False)
+
+
+def render_article_block(source: str, markup: str) -> tuple[str, str]:
+    """One article block as (safe inline HTML, its visible text).
+
+    `markup` says what `source` is: "md" (inline Markdown), "html" (an HTML fragment) or
+    "txt" (plain text). The text is exactly what a reader selecting the rendered HTML gets:
+    entities decoded, whitespace collapsed as a browser does; quotes are matched against it.
+    """
+    if markup == "md":
+        raw = _markdown().renderInline(source)
+    elif markup == "html":
+        raw = source
+    elif markup == "txt":
+        raw = escape(source, quote=False)
+    else:
+        raise ValueError(f"unknown markup {markup!r}; expected one of {ARTICLE_MARKUPS}")
+    cleaned = bleach.clean(
+        _LINE_BREAK.sub(" ", raw),  # stripping the tag alone would glue two words together
+        tags=ARTICLE_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+    )
+    html = _HTML_SPACE.sub(" ", _article_linker().linkify(cleaned)).strip()
+    return html, visible_text(html)
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    """The text a browser shows for inline HTML: entities decoded, whitespace collapsed."""
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    return _HTML_SPACE.sub(" ", "".join(collector.parts)).strip()
+
+
+def markdown_blocks(source: str) -> list[tuple[str, int, str, bool]]:
+    """The block structure of a Markdown document, for the article importer.
+
+    Each block is (kind, level, inline source, nested): kind is "heading", "paragraph" or
+    "verbatim" (a code block, whose source is plain text); nested marks text inside a list or
+    quote, which is never joined to a neighbour.
+    """
+    blocks: list[tuple[str, int, str, bool]] = []
+    depth = 0
+    tokens = _markdown().parse(source)
+    for index, token in enumerate(tokens):
+        if token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open"):
+            depth += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close", "blockquote_close"):
+            depth -= 1
+        elif token.type == "inline":
+            opener = tokens[index - 1]
+            if opener.type == "heading_open":
+                blocks.append(("heading", int(opener.tag[1:]), token.content, depth > 0))
+            else:
+                blocks.append(("paragraph", 0, token.content, depth > 0))
+        elif token.type in ("fence", "code_block"):
+            blocks.append(("verbatim", 0, token.content, True))
+    return blocks

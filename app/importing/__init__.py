@@ -1,0 +1,63 @@
+"""Article import: parse a Markdown, plain-text or HTML file into an ArticleDraft (no database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.importing.draft import ArticleDraft, DraftAside, DraftBlock
+from app.importing.readers import READERS
+from app.importing.structure import build_draft
+from app.services.errors import ValidationFailed
+
+FORMATS = tuple(READERS)
+EXTENSIONS = {".md": "md", ".markdown": "md", ".txt": "txt", ".text": "txt",
+              ".html": "html", ".htm": "html"}  # fmt: skip
+
+__all__ = [
+    "EXTENSIONS",
+    "FORMATS",
+    "ArticleDraft",
+    "DraftAside",
+    "DraftBlock",
+    "format_for_path",
+    "parse_article",
+    "parse_file",
+]
+
+
+def format_for_path(path: Path) -> str:
+    """The format a file's extension names, or ValidationFailed."""
+    fmt = EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        raise ValidationFailed(
+            f"Cannot tell the format of {path.name}.",
+            {"format": f"Name the format: one of {', '.join(FORMATS)}."},
+        )
+    return fmt
+
+
+def parse_article(source: str, fmt: str) -> ArticleDraft:
+    """Parse a whole document written in `fmt` ("md", "txt" or "html")."""
+    if fmt not in READERS:
+        raise ValidationFailed(
+            f"Unknown format {fmt!r}.", {"format": f"Use one of {', '.join(FORMATS)}."}
+        )
+    text = source.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    chunks, fallback_title = READERS[fmt](text)
+    return build_draft(chunks, fmt, fallback_title)
+
+
+def parse_file(path: Path, fmt: str | None = None) -> ArticleDraft:
+    """Read and parse a UTF-8 file; the format comes from its extension unless given."""
+    fmt = fmt or format_for_path(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            f"{path.name} is not UTF-8 text.", {"source": "Save the file as UTF-8 and try again."}
+        ) from None
+    except OSError as exc:
+        raise ValidationFailed(
+            f"Cannot read {path.name}.", {"source": exc.strerror or str(exc)}
+        ) from None
+    return parse_article(source, fmt)

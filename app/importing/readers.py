@@ -1,0 +1,143 @@
+"""Readers: split a Markdown, plain-text or HTML document into chunks (headings, paragraphs)."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from html.parser import HTMLParser
+
+from app.importing.draft import HEADING, PARAGRAPH, Chunk
+from app.text import markdown_blocks
+
+# A heading written "### **Why ...**" is a heading, not a bold heading: the markers go.
+_BOLD_MD = re.compile(r"^(\*\*|__)(?P<inner>.+)\1$", re.DOTALL)
+_BOLD_HTML = re.compile(r"^\s*<(strong|b)(?:\s[^>]*)?>(?P<inner>.*)</\1\s*>\s*$", re.I | re.S)
+
+
+def _unbold_markdown(source: str) -> str:
+    match = _BOLD_MD.match(source.strip())
+    if match and match[1] not in match["inner"]:
+        return match["inner"].strip()
+    return source
+
+
+def _unbold_html(source: str) -> str:
+    match = _BOLD_HTML.match(source)
+    if match and not re.search(rf"</?{match[1]}\b", match["inner"], re.I):
+        return match["inner"].strip()
+    return source
+
+
+def read_markdown(source: str) -> tuple[list[Chunk], str]:
+    """Chunks of a Markdown document (CommonMark); the second item is a fallback title ("")."""
+    chunks = []
+    for kind, level, inline, nested in markdown_blocks(source):
+        if kind == HEADING:
+            chunks.append(Chunk(HEADING, level, _unbold_markdown(inline), "md", nested))
+        elif kind == "verbatim":
+            chunks.append(Chunk(PARAGRAPH, 0, inline, "txt", nested=True))
+        else:
+            chunks.append(Chunk(PARAGRAPH, 0, inline, "md", nested))
+    return chunks, ""
+
+
+def read_text(source: str) -> tuple[list[Chunk], str]:
+    """Plain text: the first line is the title, then paragraphs separated by blank lines."""
+    paragraphs = [p.strip() for p in re.split(r"\n[ \t]*\n", source.strip()) if p.strip()]
+    if not paragraphs:
+        return [], ""
+    title, _, rest = paragraphs[0].partition("\n")
+    chunks = [Chunk(HEADING, 1, title.strip(), "txt")]
+    for paragraph in [rest, *paragraphs[1:]]:
+        if paragraph.strip():
+            chunks.append(Chunk(PARAGRAPH, 0, " ".join(paragraph.split()), "txt"))
+    return chunks, ""
+
+
+def read_html(source: str) -> tuple[list[Chunk], str]:
+    """HTML: h1–h6 and p (and li) become chunks; the <title> is the fallback title."""
+    reader = _HtmlReader()
+    reader.feed(source)
+    reader.close()
+    return reader.chunks, " ".join(reader.title_parts).strip()
+
+
+class _HtmlReader(HTMLParser):
+    """Collects the inner HTML of each block element; the sanitiser later trims it to inline."""
+
+    BLOCKS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "p", "li"})
+    CONTAINERS = frozenset({"ul", "ol", "blockquote"})
+    # Never content: their text would turn up as stray words in a paragraph.
+    SKIPPED = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "nav", "form"})
+    VOID = frozenset({"br", "img", "hr", "wbr", "input", "meta", "link", "source"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[Chunk] = []
+        self.title_parts: list[str] = []
+        self._block: str | None = None
+        self._parts: list[str] = []
+        self._skip = 0
+        self._containers = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIPPED:
+            self._skip += 1
+        elif self._skip:
+            return
+        elif tag in self.BLOCKS:
+            self._finish()
+            self._block = tag
+        elif tag in self.CONTAINERS:
+            self._finish()
+            self._containers += 1
+        elif tag == "title":
+            self._in_title = True
+        elif self._block is not None:
+            self._parts.append(self.get_starttag_text() or "")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._block is not None and not self._skip:
+            self._parts.append(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIPPED:
+            self._skip = max(0, self._skip - 1)
+        elif self._skip:
+            return
+        elif tag in self.BLOCKS:
+            self._finish()
+        elif tag in self.CONTAINERS:
+            self._finish()
+            self._containers = max(0, self._containers - 1)
+        elif tag == "title":
+            self._in_title = False
+        elif self._block is not None and tag not in self.VOID:
+            self._parts.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._block is not None:
+            self._parts.append(escape(data, quote=False))
+        elif self._in_title:
+            self.title_parts.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._finish()
+
+    def _finish(self) -> None:
+        if self._block is None:
+            return
+        tag, source = self._block, "".join(self._parts)
+        self._block, self._parts = None, []
+        nested = self._containers > 0 or tag == "li"
+        if tag.startswith("h"):
+            self.chunks.append(Chunk(HEADING, int(tag[1]), _unbold_html(source), "html", nested))
+        else:
+            self.chunks.append(Chunk(PARAGRAPH, 0, source, "html", nested))
+
+
+READERS = {"md": read_markdown, "txt": read_text, "html": read_html}
