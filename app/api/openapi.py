@@ -129,16 +129,27 @@ def _path_parameters(rule: Rule) -> list[dict[str, Any]]:
 def _query_parameters(model: type[BaseModel], schemas: Schemas) -> list[dict[str, Any]]:
     definition = schemas.definition(model)
     required = set(definition.get("required", []))
-    return [
-        {
-            "name": name,
-            "in": "query",
-            "required": name in required,
-            "schema": {k: v for k, v in prop.items() if k != "description"},
-            **({"description": prop["description"]} if "description" in prop else {}),
-        }
-        for name, prop in definition["properties"].items()
-    ]
+    parameters = []
+    for name, prop in definition["properties"].items():
+        schema = _parameter_schema(prop)
+        parameter = {"name": name, "in": "query", "required": name in required, "schema": schema}
+        description = prop.get("description") or schema.pop("description", None)
+        if description:
+            parameter["description"] = description
+        parameters.append(parameter)
+    return parameters
+
+
+def _parameter_schema(prop: dict[str, Any]) -> dict[str, Any]:
+    """A model field's schema as a query parameter: absent, not null, stands for 'none'."""
+    schema = {k: v for k, v in prop.items() if k not in ("description", "title")}
+    choices = [c for c in schema.get("anyOf", []) if c != {"type": "null"}]
+    if len(choices) == 1:
+        del schema["anyOf"]
+        schema.update(choices[0])
+        if schema.get("default", 0) is None:
+            del schema["default"]
+    return schema
 
 
 def _content(schema: dict[str, Any]) -> dict[str, Any]:
