@@ -58,9 +58,9 @@ def import_article_summary(draft: ArticleDraft, slug: str | None = None) -> Impo
     article = db.session.scalar(select(Article).where(Article.slug == slug))
     created = article is None
     if article is None:
-        article = Article(slug=slug, title=draft.title, asides=[])
+        article = Article(slug=slug, asides=[], **_article_fields(draft))
         db.session.add(article)
-        db.session.flush()
+        db.session.flush()  # the blocks need its id
     fields_changed = _assign(article, **_article_fields(draft))
     counts, in_draft, blocks = _sync_blocks(article, draft.blocks)
     asides = [_aside(a.text, a.html, in_draft, a.after) for a in draft.asides]
