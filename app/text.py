@@ -52,7 +52,9 @@ def _set_rel(attrs: dict, new: bool = False) -> dict | None:
 
 @lru_cache(maxsize=1)
 def _linker() -> Linker:
-    return Linker(callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)
+    # No skip_tags: bleach escapes the text inside skipped tags a second time (`a<b` in code
+    # would show as `a&lt;b`); a URL in code becoming a link is the lesser harm.
+    return Linker(callbacks=[_set_rel], parse_email=False)
 
 
 def _clean(html: str, tags: frozenset[str]) -> str:
@@ -84,18 +86,6 @@ def render_inline_markdown(source: str) -> str:
 def sanitize_inline_html(html: str) -> str:
     """Clean an imported HTML fragment down to the inline allowlist."""
     return _clean(html, INLINE_TAGS)
-
-
-def plain_text(html: str) -> str:
-    """The visible text of sanitised HTML, as a reader would select it."""
-    return (
-        bleach.clean(html, tags=set(), strip=True)
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&#x27;", "'")
-    )
 
 
 @lru_cache(maxsize=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask.cli import AppGroup
 
 from app.extensions import db
 from app.models import Role
@@ -12,7 +13,7 @@ from app.services.errors import DomainError
 from app.services.users import create_user
 
 
-@click.group(help="Manage accounts.")
+@click.group(cls=AppGroup, help="Manage accounts.")
 def users() -> None:
     pass
 

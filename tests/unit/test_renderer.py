@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.text import plain_text, render_inline_markdown, render_markdown
+from app.text import render_inline_markdown, render_markdown, visible_text
 
 
 def test_markdown_emphasis_and_lists_render() -> None:
@@ -57,9 +57,13 @@ def test_big_headings_are_demoted_below_the_article_headings() -> None:
 
 def test_unicode_round_trips() -> None:
     text = "Ереван — 東京 — 🙂 — e\u0301 — ‮rtl"
-    assert plain_text(render_markdown(text)) == text
+    assert visible_text(render_markdown(text)) == text
 
 
 def test_inline_renderer_keeps_emphasis_and_drops_block_tags() -> None:
     assert render_inline_markdown("a *b* **c**") == "a <em>b</em> <strong>c</strong>"
     assert "<p>" not in render_inline_markdown("# not a heading")
+
+
+def test_code_spans_are_escaped_exactly_once() -> None:
+    assert render_markdown("`a<b && c`") == "<p><code>a&lt;b &amp;&amp; c</code></p>"
