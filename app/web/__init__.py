@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
-from app.web import health
+from app.web import articles, auth, discussion, health
+from app.web.blueprint import bp as web_bp
 
-BLUEPRINTS = (health.bp,)
+# The page modules add their routes to the one `web` blueprint (endpoints web.<name>).
+PAGE_MODULES = (articles, auth, discussion)
+BLUEPRINTS = (health.bp, web_bp)

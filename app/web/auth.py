@@ -1,0 +1,84 @@
+"""Signing in, signing out and registering, through CSRF-protected HTML forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import login_user, logout_user
+from werkzeug.wrappers import Response
+
+from app.extensions import db, limiter
+from app.models import User
+from app.services import users
+from app.services.errors import Conflict, ValidationFailed
+from app.web.blueprint import bp, viewer
+from app.web.forms import LoginForm, RegisterForm, add_errors
+from app.web.present import safe_next
+
+AUTH_LIMIT = "10 per minute; 100 per hour"
+
+
+def _start_session(user: User, remember: bool) -> None:
+    # A fresh session at sign-in: nothing planted in the old one carries over.
+    session.clear()
+    login_user(user, remember=remember)
+
+
+def _back(form: Any) -> Response:
+    return redirect(safe_next(form.next.data) or url_for("web.index"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def login() -> Any:
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+    if form.validate_on_submit():
+        user = users.authenticate(form.username.data or "", form.password.data or "")
+        if user is not None:
+            _start_session(user, remember=bool(form.remember.data))
+            flash(f"Welcome back, {user.display_name}.", "success")
+            return _back(form)
+        form.password.errors = ["That username and password do not match an account."]
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def register() -> Any:
+    form = RegisterForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+    if form.validate_on_submit():
+        try:
+            user = users.create_user(
+                form.username.data or "", form.password.data or "", form.display_name.data
+            )
+        except (ValidationFailed, Conflict) as exc:
+            db.session.rollback()
+            add_errors(form, exc)
+        else:
+            db.session.commit()
+            _start_session(user, remember=False)
+            flash(
+                f"Welcome, {user.display_name}. Select words in any paragraph to reply.", "success"
+            )
+            return _back(form)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    user = viewer()
+    if isinstance(user, User):
+        # Changing the session token ends this session and any remember-me cookie for good.
+        users.end_sessions(user)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("web.index"))

@@ -1,0 +1,33 @@
+"""The `web` blueprint that the HTML page modules (articles, discussion, auth) add routes to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+from flask_login import current_user
+
+from app.web.present import KINDS, TEMPLATE_FILTERS
+
+bp = Blueprint("web", __name__)
+
+for _name, _filter in TEMPLATE_FILTERS.items():
+    bp.add_app_template_filter(_filter, _name)
+bp.add_app_template_global(KINDS, "KINDS")
+
+
+@bp.record_once
+def _compact_templates(state: Any) -> None:
+    # Block tags leave no blank lines behind: a long discussion page stays much smaller.
+    state.app.jinja_env.trim_blocks = True
+    state.app.jinja_env.lstrip_blocks = True
+
+
+def wants_fragment() -> bool:
+    """The page's own script posted the form and wants JSON with an HTML fragment back."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def viewer() -> Any:
+    """The signed-in User itself (not Flask-Login's proxy), or the anonymous user."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]

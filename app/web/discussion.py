@@ -1,0 +1,142 @@
+"""Posting, replying, editing and deleting annotations from the HTML pages (with or without JS)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, get_template_attribute, jsonify, redirect, url_for
+from werkzeug.wrappers import Response
+
+from app import permissions
+from app.extensions import db, limiter
+from app.models import Annotation, Article
+from app.services import annotations, reading
+from app.services.errors import Conflict, ValidationFailed
+from app.web.articles import render_block_page
+from app.web.blueprint import bp, viewer, wants_fragment
+from app.web.forms import AnnotationForm, EditForm, add_errors, form_errors
+from app.web.present import Discussion
+
+# The form's mistakes, shown next to its fields; other domain errors become error pages.
+FORM_ERRORS = (ValidationFailed, Conflict)
+WRITE_LIMIT = "30 per minute; 300 per hour"
+
+
+@bp.post("/articles/<slug>/p/<anchor>/annotations")
+@limiter.limit(WRITE_LIMIT)
+def post_annotation(slug: str, anchor: str) -> Any:
+    article = reading.get_article(slug)
+    block = reading.get_block(article, anchor)
+    if not permissions.can_post(viewer()):
+        return _sign_in_first(url_for("web.block", slug=slug, anchor=anchor))
+    form = AnnotationForm()
+    open_form = ("reply", form.parent_id()) if form.parent_id() is not None else None
+    if not form.validate_on_submit():
+        return _failed(article, block, form, form_errors(form), open_form, 422)
+    try:
+        note = annotations.post_annotation(viewer(), article, form.to_new(anchor))
+    except FORM_ERRORS as exc:
+        db.session.rollback()
+        return _failed(article, block, form, add_errors(form, exc), open_form, exc.status)
+    db.session.commit()
+    if wants_fragment():
+        return _fragment(article, anchor, note)
+    flash("Your reply is posted." if note.parent_id else "Your note is posted.", "success")
+    return redirect(_page_url(article.slug, anchor, note.id))
+
+
+@bp.post("/annotations/<int:annotation_id>/edit")
+@limiter.limit(WRITE_LIMIT)
+def edit_annotation(annotation_id: int) -> Any:
+    note = _own(annotation_id, permissions.can_edit_annotation)
+    # Read before the commit or rollback expires them (they never lazy-load).
+    article, block, back = note.article, note.block, _in_context(note)
+    form = EditForm()
+    if not form.validate_on_submit():
+        return _failed(article, block, form, form_errors(form), ("edit", note.id), 422)
+    try:
+        annotations.edit_annotation(viewer(), note, body=form.body.data, kind=form.kind.data)
+    except FORM_ERRORS as exc:
+        db.session.rollback()
+        errors = add_errors(form, exc)
+        return _failed(article, block, form, errors, ("edit", annotation_id), exc.status)
+    db.session.commit()
+    flash("Your changes are saved.", "success")
+    return redirect(back)
+
+
+@bp.post("/annotations/<int:annotation_id>/delete")
+@limiter.limit(WRITE_LIMIT)
+def delete_annotation(annotation_id: int) -> Any:
+    note = _own(annotation_id, permissions.can_delete_annotation)
+    back = _in_context(note)
+    annotations.delete_annotation(viewer(), note)
+    db.session.commit()
+    flash("The annotation is deleted; replies to it keep their place.", "success")
+    return redirect(back)
+
+
+def _own(annotation_id: int, allowed: Any) -> Annotation:
+    """The annotation (404 if the viewer may not know of it), if `allowed` lets them act (403)."""
+    user = viewer()
+    if not user.is_authenticated:
+        # /annotations/<id> leads back to the annotation once signed in.
+        abort(_sign_in_first(url_for("web.annotation", annotation_id=annotation_id)))
+    note = annotations.get_annotation(user, annotation_id)
+    if not allowed(user, note):
+        abort(403, "Only the author can change this annotation.")
+    return note
+
+
+def _page_url(slug: str, anchor: str, annotation_id: int) -> str:
+    return url_for("web.block", slug=slug, anchor=anchor) + f"#a-{annotation_id}"
+
+
+def _in_context(note: Annotation) -> str:
+    """Where the annotation is shown: its paragraph's page, scrolled to it."""
+    return _page_url(note.article.slug, note.block.anchor, note.id)
+
+
+def _sign_in_first(back_to: str) -> Response:
+    if wants_fragment():
+        response = jsonify(errors={"form": "Sign in to take part."}, message="Sign in first.")
+        response.status_code = 401
+        return response
+    flash("Sign in to take part in the discussion.", "info")
+    return redirect(url_for("web.login", next=back_to))
+
+
+def _failed(
+    article: Article,
+    block: Any,
+    form: Any,
+    errors: dict[str, str],
+    open_form: tuple[str, int] | None,
+    status: int,
+) -> Any:
+    """Answer a refused form: JSON for the page's script, else the page with the form open."""
+    if wants_fragment():
+        message = next(iter(errors.values()), "The note could not be posted.")
+        response = jsonify(errors=errors, message=message)
+        response.status_code = status
+        return response
+    return render_block_page(article, block, open_form=open_form, form=form, status=status)
+
+
+def _fragment(article: Article, anchor: str, note: Annotation) -> Response:
+    """The new annotation drawn by the same macro as the pages, and the block's new counts."""
+    ctx = Discussion(viewer(), article.slug, anchor)
+    draw = get_template_attribute("macros.html", "annotation")
+    badges = get_template_attribute("macros.html", "count_badges")
+    counts = reading.block_counts(viewer(), article).get(note.block_id, {})
+    response = jsonify(
+        html=str(draw(note, ctx, note.depth)),
+        counts=counts,
+        counts_html=str(badges(anchor, counts, ctx.page_url)),
+        total=sum(counts.values()),
+        anchor=anchor,
+        id=note.id,
+        parent=note.parent_id,
+    )
+    response.status_code = 201
+    return response

@@ -1,0 +1,107 @@
+// Opens a block's discussion in place and puts a composer (new note or reply) where it is needed.
+
+const byAttr = (name, value) => `[${name}="${CSS.escape(value)}"]`;
+
+export function blockFor(anchor) {
+  return document.querySelector(`.block${byAttr("data-anchor", anchor)}`);
+}
+
+/** Opens the block's collapsed panel (article page); null where the discussion is the page. */
+export function openDiscussion(anchor) {
+  const details = document.querySelector(`details${byAttr("data-discussion-for", anchor)}`);
+  if (details) details.open = true;
+  return details;
+}
+
+function cloneComposer(action, parentId) {
+  const template = document.getElementById("composer-template");
+  if (!template) return null;
+  const form = template.content.firstElementChild.cloneNode(true);
+  form.action = action;
+  form.dataset.cloned = "";
+  form.elements.parent.value = parentId || "";
+  if (parentId) {
+    form.classList.add("composer--reply");
+    form.querySelector(".field--body .label").textContent = "Your reply";
+    form.querySelector('button[type="submit"]').textContent = "Post reply";
+  }
+  return form;
+}
+
+export function setQuote(form, quote) {
+  const box = form.querySelector(".composer-quote");
+  form.elements.quote_exact.value = quote ? quote.exact : "";
+  form.elements.quote_prefix.value = quote ? quote.prefix : "";
+  form.elements.quote_suffix.value = quote ? quote.suffix : "";
+  box.querySelector("blockquote").textContent = quote ? quote.exact : "";
+  box.hidden = !quote;
+}
+
+/** Closes a composer: a cloned one goes away, the page's own is emptied. */
+export function closeComposer(form) {
+  if (form.hasAttribute("data-cloned")) {
+    form.remove();
+    return;
+  }
+  form.reset();
+  setQuote(form, null);
+}
+
+function focusComposer(form) {
+  form.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  form.querySelector("textarea").focus({ preventScroll: true });
+}
+
+/** The composer for a new note on the block, opened (and quoting `quote`, if given). */
+export function openComposer(block, quote = null) {
+  const anchor = block.dataset.anchor;
+  let form = document.querySelector(`form.composer${byAttr("data-composer-for", anchor)}`);
+  const details = openDiscussion(anchor);
+  if (!form) {
+    form = cloneComposer(block.dataset.postUrl, null);
+    if (!form || !details) return null;
+    form.dataset.composerFor = anchor;
+    details.querySelector(".discussion-panel").append(form);
+  }
+  if (quote) setQuote(form, quote);
+  focusComposer(form);
+  return form;
+}
+
+function openReply(link) {
+  const item = link.closest("[data-annotation-id]");
+  let form = item.querySelector(":scope > form.composer--reply");
+  if (!form) {
+    form = cloneComposer(link.dataset.postUrl, link.dataset.replyTo);
+    if (!form) return false;
+    item.querySelector(":scope > .annotation-card").after(form);
+  }
+  focusComposer(form);
+  return true;
+}
+
+function onClick(event) {
+  const target = event.target.closest("a, button");
+  if (!target) return;
+  if (target.matches("[data-open-discussion]")) {
+    const details = openDiscussion(target.dataset.openDiscussion);
+    if (details) {
+      event.preventDefault();
+      details.querySelector("summary").focus();
+    }
+  } else if (target.matches("[data-compose]")) {
+    const block = blockFor(target.dataset.compose);
+    if (block && openComposer(block)) event.preventDefault();
+  } else if (target.matches("[data-reply-to]")) {
+    if (openReply(target)) event.preventDefault();
+  } else if (target.matches('[data-action="cancel"]')) {
+    event.preventDefault();
+    closeComposer(target.closest("form"));
+  } else if (target.matches('[data-action="drop-quote"]')) {
+    setQuote(target.closest("form"), null);
+  }
+}
+
+export function enhanceDiscussions(root) {
+  root.addEventListener("click", onClick);
+}

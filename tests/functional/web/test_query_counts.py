@@ -1,0 +1,108 @@
+"""The article and paragraph pages run the same number of SQL statements for 5 or 500 notes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import insert, select, update
+
+from app.extensions import db
+from app.models import Annotation, Block
+from app.models.base import utcnow
+from tests.factories import login
+
+KINDS = ("comment", "counterargument", "question", "support")
+
+
+def _bulk_annotations(article, authors, n: int) -> None:  # type: ignore[no-untyped-def]
+    """`n` annotations over the article's paragraphs, half of them replies, inserted directly."""
+    blocks = list(
+        db.session.scalars(
+            select(Block.id).where(Block.article_id == article.id, Block.kind == "paragraph")
+        )
+    )
+    start = utcnow() - timedelta(days=1)
+
+    def row(i: int, block_id: int, parent: int | None = None, depth: int = 0) -> dict:
+        return {
+            "article_id": article.id,
+            "block_id": block_id,
+            "parent_id": parent,
+            "root_id": parent,
+            "depth": depth,
+            "author_id": authors[i % len(authors)].id,
+            "kind": KINDS[i % len(KINDS)],
+            "body": f"Note {i}",
+            "body_html": f"<p>Note {i}</p>",
+            "quote_exact": "paragraph" if i % 7 == 0 else None,
+            "created_at": start + timedelta(seconds=i),
+            "updated_at": start + timedelta(seconds=i),
+        }
+
+    tops = (n + 1) // 2
+    db.session.execute(insert(Annotation), [row(i, blocks[i % len(blocks)]) for i in range(tops)])
+    db.session.execute(
+        update(Annotation)
+        .where(Annotation.article_id == article.id, Annotation.parent_id.is_(None))
+        .values(root_id=Annotation.id)
+    )
+    parents = list(
+        db.session.execute(
+            select(Annotation.id, Annotation.block_id).where(Annotation.article_id == article.id)
+        )
+    )
+    replies = [
+        row(tops + i, parents[i % len(parents)][1], parents[i % len(parents)][0], 1)
+        for i in range(n - tops)
+    ]
+    if replies:
+        db.session.execute(insert(Annotation), replies)
+    db.session.commit()
+
+
+@pytest.fixture
+def two_articles(make):  # type: ignore[no-untyped-def]
+    reader, other = make.user(), make.user()
+    small, large = make.article(), make.article()
+    _bulk_annotations(small, [reader, other], 5)
+    _bulk_annotations(large, [reader, other], 500)
+    assert db.session.query(Annotation).filter_by(article_id=large.id).count() == 500
+    return reader.username, small.slug, large.slug
+
+
+def _statements(client, count_queries, url: str) -> int:  # type: ignore[no-untyped-def]
+    client.get(url)  # warm up: the first request may load things once per process
+    # Requests here share the test's app context and so its session; a real request starts
+    # with an empty one, which is what the count must reflect.
+    db.session.remove()
+    with count_queries() as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
+def test_the_article_page_query_count_does_not_grow_with_the_discussion(
+    app, client, count_queries, two_articles, signed_in: bool
+) -> None:
+    reader, small, large = two_articles
+    if signed_in:
+        login(client, reader)
+    few = _statements(client, count_queries, f"/articles/{small}")
+    many = _statements(client, count_queries, f"/articles/{large}")
+    assert few == many
+    assert many == (6 if signed_in else 5)
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
+def test_the_paragraph_page_query_count_does_not_grow_with_the_discussion(
+    app, client, count_queries, two_articles, signed_in: bool
+) -> None:
+    reader, small, large = two_articles
+    if signed_in:
+        login(client, reader)
+    few = _statements(client, count_queries, f"/articles/{small}/p/p2")
+    many = _statements(client, count_queries, f"/articles/{large}/p/p2")
+    assert few == many
+    assert many == (6 if signed_in else 5)
