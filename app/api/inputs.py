@@ -47,8 +47,13 @@ def json_body(model: type[M]) -> M:
 
 
 def query_args(model: type[M]) -> M:
-    """The query string as `model` (the first value of each parameter); 422 if invalid."""
+    """The query string as `model`; 422 if invalid.
+
+    The first value of each parameter counts, and an empty one is taken as absent, so that
+    `?cursor=` (a client with no cursor yet) asks for the first page.
+    """
+    args = {name: value for name, value in request.args.items() if value != ""}
     try:
-        return model.model_validate(request.args.to_dict())
+        return model.model_validate(args)
     except ValidationError as exc:
         raise ValidationFailed("Some query parameters are not valid.", field_errors(exc)) from None

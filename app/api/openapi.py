@@ -22,6 +22,7 @@ from app.errors import CODES
 from app.extensions import limiter
 
 PREFIX = "/api/v1"
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 REF_TEMPLATE = "#/components/schemas/{model}"
 Auth = Literal["none", "optional", "required", "basic", "bearer"]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,6 +35,7 @@ RESPONSE_TEXT = {
     403: "Signed in, but not allowed to do this.",
     404: "No such thing (or the caller may not know it exists).",
     409: "Conflicts with the current state (e.g. a reply to a locked thread).",
+    413: "The body is larger than the server accepts (1 MiB).",
     415: "The body is not sent as application/json.",
     422: "Invalid input; `fields` names what is wrong.",
     429: "Too many requests; see Retry-After.",
@@ -54,12 +56,13 @@ class Operation:
     description: str = ""
     headers: dict[int, dict[str, str]] = field(default_factory=dict)
 
-    def error_statuses(self, has_path_params: bool) -> list[int]:
-        implied = set(self.errors)
-        if self.auth in ("required", "basic", "bearer"):
-            implied.add(401)
+    def error_statuses(self, method: str, has_path_params: bool) -> list[int]:
+        # 401 everywhere: a Bearer token, when sent, must be valid even where none is needed.
+        implied = {401, *self.errors}
+        if method in WRITE_METHODS:
+            implied.add(400)  # a cookie-authenticated write without its CSRF header
         if self.body is not None:
-            implied |= {400, 415, 422}
+            implied |= {400, 413, 415, 422}
         if self.query is not None:
             implied.add(422)
         if has_path_params:
@@ -166,7 +169,7 @@ def _security(auth: Auth) -> list[dict[str, list[str]]]:
     }[auth]
 
 
-def _operation(op: Operation, rule: Rule, schemas: Schemas) -> dict[str, Any]:
+def _operation(op: Operation, rule: Rule, method: str, schemas: Schemas) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status, model in op.responses.items():
         response: dict[str, Any] = {"description": RESPONSE_TEXT.get(status, "OK.")}
@@ -179,7 +182,7 @@ def _operation(op: Operation, rule: Rule, schemas: Schemas) -> dict[str, Any]:
             }
         responses[str(status)] = response
     path_params = _path_parameters(rule)
-    for status in op.error_statuses(bool(path_params)):
+    for status in op.error_statuses(method, bool(path_params)):
         responses[str(status)] = {
             "description": f"`{CODES[status]}`: {RESPONSE_TEXT[status]}",
             "content": _content(schemas.ref(ErrorOut, "serialization")),
@@ -241,7 +244,7 @@ def build_document(app: Flask) -> dict[str, Any]:
     schemas = Schemas([op for *_, op in found])
     paths: dict[str, dict[str, Any]] = {}
     for method, path, rule, op in found:
-        paths.setdefault(path, {})[method.lower()] = _operation(op, rule, schemas)
+        paths.setdefault(path, {})[method.lower()] = _operation(op, rule, method, schemas)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -251,7 +254,8 @@ def build_document(app: Flask) -> dict[str, Any]:
                 "Read an article together and annotate it block by block. Authenticate with "
                 "`POST /tokens` (HTTP Basic) and send `Authorization: Bearer <token>`; the "
                 "app's own pages may use the session cookie with an X-CSRFToken header. "
-                "Lists are paginated by keyset: pass `next` back as `?cursor=`."
+                "Lists are paginated by keyset: pass `next` back as `?cursor=`. An empty query "
+                "parameter counts as absent."
             ),
         },
         "servers": [{"url": PREFIX}],

@@ -54,7 +54,13 @@ def _cursor(value: object) -> int:
 Cursor = Annotated[
     int,
     BeforeValidator(_cursor),
-    WithJsonSchema({"type": "string", "description": "The `next` value of the previous page."}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": _CURSOR_RE.pattern,
+            "description": "The `next` value of the previous page.",
+        }
+    ),
 ]
 
 

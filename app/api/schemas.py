@@ -8,7 +8,7 @@ responses against them, so the two cannot drift apart.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -24,6 +24,9 @@ def _no_nul(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_no_nul)]
+# Documents a rule the services enforce (with friendlier messages than a schema's): some
+# non-blank text is required.
+NON_BLANK: dict[str, Any] = {"minLength": 1, "pattern": r"\S"}
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
@@ -34,6 +37,9 @@ class Request(BaseModel):
 
 
 class Response(BaseModel):
+    """Response bodies: undeclared properties fail the schema, so a test catches a presenter
+    that adds a field without documenting it."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -43,15 +49,19 @@ class Response(BaseModel):
 class QuoteIn(Request):
     """A W3C TextQuoteSelector; `exact` must occur in the block's `text`."""
 
-    exact: Text
+    exact: Text = Field(json_schema_extra=NON_BLANK)
     prefix: Text = ""
     suffix: Text = ""
 
 
 class AnnotationCreate(Request):
-    anchor: Text = Field(max_length=80, description="The block's anchor.")
+    anchor: Text = Field(
+        max_length=80, description="The block's anchor.", json_schema_extra={"minLength": 1}
+    )
     kind: AnnotationKind
-    body: Text = Field(description="Markdown, 1–10,000 characters after trimming.")
+    body: Text = Field(
+        description="Markdown, 1–10,000 characters after trimming.", json_schema_extra=NON_BLANK
+    )
     parent: Id | None = Field(None, description="Reply to this annotation (same block).")
     quote: QuoteIn | None = None
     group: Text | None = Field(None, description="Post to this reading group only.")
@@ -59,7 +69,15 @@ class AnnotationCreate(Request):
 
 
 class AnnotationUpdate(Request):
-    body: Text | None = Field(None, description="Markdown, 1–10,000 characters after trimming.")
+    """At least one of `body` and `kind`."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    body: Text | None = Field(
+        None,
+        description="Markdown, 1–10,000 characters after trimming.",
+        json_schema_extra=NON_BLANK,
+    )
     kind: AnnotationKind | None = None
 
 

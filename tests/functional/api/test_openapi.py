@@ -145,6 +145,7 @@ def test_real_responses_match_their_documented_schemas(client, make, bearer, doc
     check(client.get(f"{API}/me", headers=headers), "get", "/me")
     check(client.get(f"{API}/me"), "get", "/me")
     check(client.get(f"{API}/articles?limit=1"), "get", "/articles")
+    check(client.get(f"{API}/articles", headers={"Authorization": "Bearer x"}), "get", "/articles")
     check(client.get(f"{API}/articles/essay", headers=headers), "get", "/articles/{slug}")
     check(client.get(f"{API}/articles/nope"), "get", "/articles/{slug}")
     listing = f"{API}/articles/essay/annotations"

@@ -94,3 +94,10 @@ def test_delete_without_a_bearer_token_is_401_even_when_signed_in(client, make, 
     user = make.user()
     sign_in(client, user)
     assert client.delete(f"{API}/tokens").status_code == 401
+
+
+def test_token_requests_leave_no_session_cookie_behind(client, make, bearer) -> None:
+    user = make.user()
+    response = client.get(f"{API}/me", headers=bearer(user))
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
