@@ -1,4 +1,7 @@
 // Opens a block's discussion in place and puts a composer (new note or reply) where it is needed.
+import { clearMarks, highlightQuote } from "./highlight.js";
+
+const PENDING = "quote-pending";
 
 const byAttr = (name, value) => `[${name}="${CSS.escape(value)}"]`;
 
@@ -28,8 +31,12 @@ function cloneComposer(action, parentId) {
   return form;
 }
 
+/** Shows the quote in the composer and marks it in the paragraph until posted or dropped. */
 export function setQuote(form, quote) {
   const box = form.querySelector(".composer-quote");
+  clearMarks(document, PENDING);
+  const block = form.dataset.composerFor ? blockFor(form.dataset.composerFor) : null;
+  if (quote && block) highlightQuote(block.querySelector(".block-text"), quote.exact, quote.prefix, PENDING);
   form.elements.quote_exact.value = quote ? quote.exact : "";
   form.elements.quote_prefix.value = quote ? quote.prefix : "";
   form.elements.quote_suffix.value = quote ? quote.suffix : "";
@@ -39,12 +46,9 @@ export function setQuote(form, quote) {
 
 /** Closes a composer: a cloned one goes away, the page's own is emptied. */
 export function closeComposer(form) {
-  if (form.hasAttribute("data-cloned")) {
-    form.remove();
-    return;
-  }
-  form.reset();
   setQuote(form, null);
+  if (form.hasAttribute("data-cloned")) form.remove();
+  else form.reset();
 }
 
 function focusComposer(form) {

@@ -1,26 +1,26 @@
 // Highlights quoted phrases in a block by matching text, wrapping them in <mark>.
 import { normalise, textNodes } from "./text.js";
 
-function wrap(el, start, end) {
+function wrap(el, start, end, cls) {
   let offset = 0;
   for (const node of textNodes(el)) {
     const from = offset;
     const to = offset + node.data.length;
     offset = to;
     if (to <= start || from >= end) continue;
-    if (node.parentElement.closest("mark.quote-highlight")) continue;
+    if (node.parentElement.closest(`mark.${cls}`)) continue;
     let piece = node;
     if (start > from) piece = piece.splitText(start - from);
     if (end < to) piece.splitText(end - Math.max(start, from));
     const mark = document.createElement("mark");
-    mark.className = "quote-highlight";
+    mark.className = cls;
     piece.replaceWith(mark);
     mark.append(piece);
   }
 }
 
 /** Marks the first occurrence of `quote` (with `prefix` to choose among several) in `el`. */
-export function highlightQuote(el, quote, prefix = "") {
+export function highlightQuote(el, quote, prefix = "", cls = "quote-highlight") {
   const raw = textNodes(el).map((n) => n.data).join("");
   const { text, toRaw } = normalise(raw);
   const exact = normalise(quote).text;
@@ -32,8 +32,17 @@ export function highlightQuote(el, quote, prefix = "") {
   }
   if (at < 0) at = text.indexOf(exact);
   if (at < 0) return false;
-  wrap(el, toRaw[at], toRaw[at + exact.length - 1] + 1);
+  wrap(el, toRaw[at], toRaw[at + exact.length - 1] + 1, cls);
   return true;
+}
+
+/** Takes away the marks of class `cls` under `root`, leaving their text in place. */
+export function clearMarks(root, cls) {
+  for (const mark of root.querySelectorAll(`mark.${cls}`)) {
+    const parent = mark.parentNode;
+    mark.replaceWith(...mark.childNodes);
+    parent.normalize();
+  }
 }
 
 export function highlightAll(root) {

@@ -120,9 +120,9 @@ async function submit(form) {
     const json = (response.headers.get("Content-Type") || "").includes("application/json");
     const data = json ? await response.json() : null;
     if (response.ok && data && data.html) {
-      const item = insert(data, quote);
-      closeComposer(form);
       clearErrors(form);
+      closeComposer(form);
+      const item = insert(data, quote);
       if (item) item.scrollIntoView({ block: "nearest", behavior: "smooth" });
       else window.location.assign(`/annotations/${data.id}`);
     } else {
