@@ -1,0 +1,1 @@
+"""`make bench`: seeds a database, serves the app under gunicorn, measures it against references."""

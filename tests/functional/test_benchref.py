@@ -1,0 +1,71 @@
+"""The benchmark's reference routes: absent by default, faithful and SQL-free when enabled."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from app import create_app
+from app.benchref import bench_insert_table
+from app.extensions import db
+from app.services.articles import DEMO_SLUG, import_demo
+from bench.probe import counting_queries
+
+
+@pytest.fixture
+def bench_app(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """A second app on the test database, built with BENCH_REFERENCE=1 and the demo loaded."""
+    monkeypatch.setenv("BENCH_REFERENCE", "1")
+    application = create_app(
+        {
+            "COUNTERPOINT_ENV": "testing",
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "RATE_LIMITS": "off",
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "SERVER_NAME": "localhost",
+        }
+    )
+    with application.app_context():
+        import_demo()
+        db.session.commit()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def test_reference_routes_are_absent_without_the_flag(client: FlaskClient) -> None:
+    assert client.get(f"/_bench/render/articles/{DEMO_SLUG}").status_code == 404
+    assert client.post("/_bench/insert", json={"body": "x"}).status_code == 404
+
+
+def test_render_reference_draws_the_real_page_from_memory(bench_app: Flask) -> None:
+    client = bench_app.test_client()
+    real = client.get(f"/articles/{DEMO_SLUG}").get_data(as_text=True)
+    reference_path = f"/_bench/render/articles/{DEMO_SLUG}"
+    client.get(reference_path)  # the first request per worker snapshots the real view
+    with counting_queries(bench_app) as statements:
+        response = client.get(reference_path)
+    assert response.status_code == 200
+    assert statements == []
+    # Only links that carry the requested path back (sign-in's ?next=) may differ.
+    assert response.get_data(as_text=True).replace("/_bench/render/", "/") == real
+
+
+def test_insert_reference_writes_one_row_and_answers_201(bench_app: Flask) -> None:
+    with bench_app.app_context():
+        bench_insert_table.create(db.engine, checkfirst=True)
+    try:
+        response = bench_app.test_client().post("/_bench/insert", json={"body": "hello"})
+        assert response.status_code == 201
+        with bench_app.app_context():
+            count = db.session.scalar(select(func.count()).select_from(bench_insert_table))
+        assert count == 1
+        assert response.get_json()["id"] >= 1
+    finally:
+        with bench_app.app_context():
+            db.session.remove()
+            bench_insert_table.drop(db.engine)
