@@ -6,6 +6,7 @@ import pytest
 from werkzeug.exceptions import Unauthorized
 
 from app.extensions import login_manager
+from tests.factories import login
 from tests.functional.api.conftest import API
 
 
@@ -24,6 +25,14 @@ def test_me_by_session_cookie(client, make, sign_in) -> None:
     user = make.user("grace")
     sign_in(client, user)
     assert client.get(f"{API}/me").get_json()["username"] == "grace"
+
+
+def test_me_follows_the_real_login_and_logout_pages(client, make) -> None:
+    make.user("grace")
+    login(client, "grace")
+    assert client.get(f"{API}/me").get_json()["username"] == "grace"
+    client.post("/logout")
+    assert client.get(f"{API}/me").status_code == 401
 
 
 def test_me_anonymous_is_a_json_401_with_a_bearer_challenge(client) -> None:
