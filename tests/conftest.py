@@ -36,6 +36,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": "localhost",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt costs 0.17 s a hash
         }
     )
     with application.app_context():
