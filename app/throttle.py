@@ -18,7 +18,7 @@ from app.extensions import limiter
 
 LOGIN_RATE = "20 per minute"  # per address, every attempt
 REGISTER_RATE = "10 per hour"  # per address
-TOKEN_RATE = "20 per minute"  # noqa: S105  # per address; a rate, not a secret
+API_SIGNIN_RATE = "20 per minute"  # per address, for POST /api/v1/tokens
 WRITE_RATE = "60 per minute; 600 per hour"  # per signed-in user (or address)
 # After this many failures in the window, further attempts wait until the window frees up.
 FAILED_PER_ACCOUNT: RateLimitItem = parse("5 per 15 minutes")
