@@ -53,6 +53,11 @@ def _http(exc: HTTPException) -> Any:
     status = exc.code or 500
     message = exc.description or exc.name
     response = json_error(status, message) if wants_json() else _page(status, exc.name, message)
+    response = make_response(response)
+    # Keep what the exception says about itself: Allow on 405, WWW-Authenticate on 401, ...
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
     if isinstance(exc, RateLimitExceeded):
         return _rate_limited(exc, response)
     return response

@@ -1,12 +1,31 @@
-"""Who may do what: the only module that decides, for views, the API and list queries alike."""
+"""Who may do what: the only module that decides, for views, the API and list queries alike.
+
+Visibility: a public annotation is for everyone; a group annotation exists only for the
+group's active members (and site admins); a private note only for its author. A pending
+(held) annotation is seen by its author and the group's moderators alone.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from flask import g
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
-from app.models import Annotation, AnnotationStatus, Role, User, Visibility
+from app.extensions import db
+from app.models import (
+    Annotation,
+    AnnotationStatus,
+    Group,
+    GroupRole,
+    Membership,
+    MembershipStatus,
+    Role,
+    User,
+    Visibility,
+)
+from app.models.base import utcnow
 
 
 def _known(user: Any) -> User | None:
@@ -14,58 +33,203 @@ def _known(user: Any) -> User | None:
     return user if isinstance(user, User) else None
 
 
+def _is_admin(user: Any) -> bool:
+    known = _known(user)
+    return known is not None and known.role == Role.ADMIN
+
+
+def _group_ids(user: User, role: str | None = None) -> Select[tuple[int]]:
+    stmt = select(Membership.group_id).where(
+        Membership.user_id == user.id, Membership.status == MembershipStatus.ACTIVE
+    )
+    return stmt.where(Membership.role == role) if role else stmt
+
+
+def _memberships(user: User) -> dict[int, Membership]:
+    """The user's active memberships, loaded once per request (a class has few groups)."""
+    cache: dict[int, dict[int, Membership]] = g.setdefault("_cp_memberships", {})
+    if user.id not in cache:
+        rows = db.session.scalars(
+            select(Membership).where(
+                Membership.user_id == user.id, Membership.status == MembershipStatus.ACTIVE
+            )
+        )
+        cache[user.id] = {m.group_id: m for m in rows}
+    return cache[user.id]
+
+
+def forget_memberships() -> None:
+    """Called by whatever changes memberships, so the next check reads them afresh."""
+    g.pop("_cp_memberships", None)
+
+
+def membership(user: Any, group_id: int | None) -> Membership | None:
+    """The user's active membership of the group, if any."""
+    known = _known(user)
+    if known is None or group_id is None:
+        return None
+    found = _memberships(known).get(group_id)
+    return found if found is not None and found.is_active else None
+
+
+# --- list filters -------------------------------------------------------------------------
+
+
 def visible_annotations(user: Any) -> ColumnElement[bool]:
     """SQL filter for the annotations `user` may know exist (any status)."""
-    known = _known(user)
-    public = Annotation.visibility == Visibility.PUBLIC
-    if known is None:
-        return and_(public, Annotation.status != AnnotationStatus.PENDING)
-    own = Annotation.author_id == known.id
-    return or_(
-        own,
-        and_(public, Annotation.status != AnnotationStatus.PENDING),
+    public = and_(
+        Annotation.visibility == Visibility.PUBLIC, Annotation.status != AnnotationStatus.PENDING
     )
+    known = _known(user)
+    if known is None:
+        return public
+    in_group = Annotation.visibility == Visibility.GROUP
+    if known.role == Role.ADMIN:
+        return or_(Annotation.author_id == known.id, public, in_group)
+    member_of = and_(
+        in_group,
+        Annotation.group_id.in_(_group_ids(known)),
+        or_(
+            Annotation.status != AnnotationStatus.PENDING,
+            Annotation.group_id.in_(_group_ids(known, GroupRole.INSTRUCTOR)),
+        ),
+    )
+    return or_(Annotation.author_id == known.id, public, member_of)
 
 
 def counted_annotations(user: Any) -> ColumnElement[bool]:
-    """SQL filter for what counts in a block's discussion counts for `user`."""
+    """SQL filter for what counts in discussion counts for `user`."""
     return and_(visible_annotations(user), Annotation.status == AnnotationStatus.VISIBLE)
 
 
-def can_view_annotation(user: Any, annotation: Annotation) -> bool:
+def visible_groups(user: Any) -> ColumnElement[bool]:
+    """SQL filter for the groups `user` may see (members, instructors, admins)."""
     known = _known(user)
-    if known is not None and annotation.author_id == known.id:
-        return True
-    if annotation.status == AnnotationStatus.PENDING:
-        return False
-    return annotation.visibility == Visibility.PUBLIC
+    if known is None:
+        return false()
+    if known.role == Role.ADMIN:
+        return Group.id.is_not(None)
+    return Group.id.in_(_group_ids(known))
 
 
-def can_see_body(user: Any, annotation: Annotation) -> bool:
-    """A hidden or deleted annotation is a placeholder for all but its author (hidden only)."""
-    if annotation.status == AnnotationStatus.DELETED:
-        return False
-    if annotation.status == AnnotationStatus.VISIBLE:
-        return True
+# --- groups -------------------------------------------------------------------------------
+
+
+def can_create_group(user: Any) -> bool:
     known = _known(user)
-    return known is not None and annotation.author_id == known.id
+    return known is not None and known.role in (Role.INSTRUCTOR, Role.ADMIN)
+
+
+def can_view_group(user: Any, group: Group) -> bool:
+    return _belongs(user, group.id)
+
+
+def can_moderate_group(user: Any, group: Group | None) -> bool:
+    """Instructors of the group and site admins moderate it (and manage it)."""
+    if group is None:
+        return _is_admin(user)
+    if _is_admin(user):
+        return True
+    found = membership(user, group.id)
+    return found is not None and found.is_instructor
+
+
+def can_join_group(user: Any, group: Group) -> bool:
+    return _known(user) is not None and not group.is_archived
+
+
+def suspended_until(user: Any, group: Group, now: datetime | None = None) -> datetime | None:
+    """When the user's suspension from posting in the group ends, or None if not suspended."""
+    found = membership(user, group.id)
+    if found is None or not found.is_suspended(now or utcnow()):
+        return None
+    return found.suspended_until
+
+
+def can_post_to_group(user: Any, group: Group) -> bool:
+    """Active, unsuspended members of a live group (instructors included)."""
+    return (
+        membership(user, group.id) is not None
+        and not group.is_archived
+        and suspended_until(user, group) is None
+    )
+
+
+# --- annotations --------------------------------------------------------------------------
 
 
 def can_post(user: Any) -> bool:
     return _known(user) is not None
 
 
-def can_edit_annotation(user: Any, annotation: Annotation) -> bool:
+def _is_author(user: Any, annotation: Annotation) -> bool:
     known = _known(user)
-    return (
-        known is not None
-        and annotation.author_id == known.id
-        and annotation.status != AnnotationStatus.DELETED
-    )
+    return known is not None and annotation.author_id == known.id
+
+
+def _moderates(user: Any, annotation: Annotation) -> bool:
+    if annotation.visibility == Visibility.PRIVATE:
+        return False  # a private note is its author's alone, admins included
+    if annotation.group_id is None:
+        return _is_admin(user)
+    if _is_admin(user):
+        return True
+    found = membership(user, annotation.group_id)
+    return found is not None and found.is_instructor
+
+
+def _belongs(user: Any, group_id: int | None) -> bool:
+    return _is_admin(user) or membership(user, group_id) is not None
+
+
+def can_view_annotation(user: Any, annotation: Annotation) -> bool:
+    if _is_author(user, annotation):
+        return True
+    if annotation.visibility == Visibility.PRIVATE:
+        return False
+    if annotation.visibility == Visibility.GROUP and not _belongs(user, annotation.group_id):
+        return False
+    if annotation.status == AnnotationStatus.PENDING:
+        return _moderates(user, annotation)
+    return True
+
+
+def can_see_body(user: Any, annotation: Annotation) -> bool:
+    """Hidden and held annotations are placeholders except for their author and moderators."""
+    if annotation.status == AnnotationStatus.VISIBLE:
+        return True
+    if annotation.status == AnnotationStatus.DELETED:
+        return False
+    return _is_author(user, annotation) or _moderates(user, annotation)
+
+
+def can_edit_annotation(user: Any, annotation: Annotation) -> bool:
+    return _is_author(user, annotation) and annotation.status != AnnotationStatus.DELETED
 
 
 def can_delete_annotation(user: Any, annotation: Annotation) -> bool:
-    known = _known(user)
-    if known is None or annotation.status == AnnotationStatus.DELETED:
+    if annotation.status == AnnotationStatus.DELETED:
         return False
-    return annotation.author_id == known.id or known.role == Role.ADMIN
+    return _is_author(user, annotation) or _moderates(user, annotation)
+
+
+def can_moderate_annotation(user: Any, annotation: Annotation) -> bool:
+    return _moderates(user, annotation)
+
+
+def can_flag_annotation(user: Any, annotation: Annotation) -> bool:
+    return (
+        _known(user) is not None
+        and not _is_author(user, annotation)
+        and annotation.status != AnnotationStatus.DELETED
+        and annotation.visibility != Visibility.PRIVATE
+        and can_view_annotation(user, annotation)
+    )
+
+
+def can_give_feedback(user: Any, annotation: Annotation) -> bool:
+    return annotation.group_id is not None and _moderates(user, annotation)
+
+
+def can_see_feedback(user: Any, annotation: Annotation) -> bool:
+    return _is_author(user, annotation) or can_give_feedback(user, annotation)

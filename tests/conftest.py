@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import event, text
@@ -36,6 +36,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": "localhost",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt costs 0.17 s a hash
         }
     )
     with application.app_context():
@@ -67,6 +68,27 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     with app.app_context():
         _wipe()
+
+
+def _fresh_g(sender: Flask, **_: object) -> None:
+    for name in list(g):
+        g.pop(name)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_g_per_request(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each request starts with an empty `g`, as it does in production.
+
+    While `make` holds an app context open, Flask reuses it for the test client's requests, so
+    `g` would carry Flask-Login's cached user (and our membership cache) into the next request.
+    """
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    request_started.connect(_fresh_g, app)
+    yield
+    request_started.disconnect(_fresh_g, app)
 
 
 @pytest.fixture

@@ -6,10 +6,12 @@ import itertools
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Annotation, Article, Block, User
+from app.models import Annotation, Article, Block, Group, Membership, User
 from app.services.annotations import NewAnnotation, Quote, post_annotation
+from app.services.groups import assign_reading, create_group, join_group
 from app.services.users import create_user
 
 PASSWORD = "correct horse battery staple"
@@ -24,6 +26,8 @@ SAMPLE_BLOCKS = [
 
 
 class Factories:
+    """`make.user()`, `make.article()`, `make.annotation()`; group helpers under `make.groups`."""
+
     @staticmethod
     def user(username: str | None = None, role: str = "member", **kw: Any) -> User:
         name = username or f"user{next(_seq)}"
@@ -90,3 +94,45 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
         "/login", data={"username": username, "password": password}, follow_redirects=False
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+class GroupFactories:
+    """Groups built through the services: an instructor, members, readings."""
+
+    @staticmethod
+    def group(instructor: User, name: str = "Seminar", articles: tuple[Article, ...] = ()) -> Group:
+        group = create_group(instructor, name)
+        for article in articles:
+            assign_reading(instructor, group, article)
+        db.session.commit()
+        return group
+
+    @staticmethod
+    def join(user: User, group: Group) -> Membership:
+        join_group(user, group.join_code)
+        db.session.commit()
+        return db.session.scalars(
+            select(Membership).where(Membership.user_id == user.id, Membership.group_id == group.id)
+        ).one()
+
+    @staticmethod
+    def group_note(
+        author: User, article: Article, group: Group, anchor: str = "p2", **kw: Any
+    ) -> Annotation:
+        parent = kw.pop("parent", None)
+        note = post_annotation(
+            author,
+            article,
+            NewAnnotation(
+                anchor=anchor,
+                kind=kw.pop("kind", "comment"),
+                body=kw.pop("body", "For the group."),
+                parent_id=parent.id if parent else None,
+                group_slug=None if parent else group.slug,
+            ),
+        )
+        db.session.commit()
+        return note
+
+
+Factories.groups = GroupFactories  # type: ignore[attr-defined]

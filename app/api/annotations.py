@@ -23,7 +23,6 @@ from app.api.schemas import (
 from app.extensions import db
 from app.services import annotations, reading
 from app.services.annotations import NewAnnotation, Quote
-from app.services.errors import ValidationFailed
 
 bp = Blueprint("annotations", __name__)
 ONE = f"/annotations/<int(max={MAX_ID}):annotation_id>"
@@ -37,7 +36,8 @@ ONE = f"/annotations/<int(max={MAX_ID}):annotation_id>"
     query=AnnotationFilters,
     description=(
         "Hidden and deleted annotations appear as placeholders (`body` null) so threads "
-        "keep their shape. A `group` filter matches nothing until reading groups exist."
+        "keep their shape. `group` narrows to one reading group's discussion (a group the "
+        "caller is not in matches nothing)."
     ),
 )
 def list_annotations(slug: str) -> ResponseReturnValue:
@@ -64,10 +64,10 @@ def post_annotation(slug: str) -> ResponseReturnValue:
     user = require_user()
     data = json_body(AnnotationCreate)
     article = load_article(slug)
-    if data.group is not None:  # reading groups arrive with CONTRACT §4
-        raise ValidationFailed("No such reading group.", {"group": "No such reading group."})
     quote = Quote(**data.quote.model_dump()) if data.quote is not None else None
-    new = NewAnnotation(data.anchor, data.kind, data.body, data.parent, quote, data.private)
+    new = NewAnnotation(
+        data.anchor, data.kind, data.body, data.parent, quote, data.private, data.group
+    )
     annotation_id = annotations.post_annotation(user, article, new).id
     db.session.commit()
     body = present_annotation(annotations.get_annotation(user, annotation_id), user)

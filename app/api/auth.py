@@ -38,9 +38,6 @@ def authenticate() -> None:
     A bad token is refused outright rather than treated as anonymous (or as the session
     cookie that may come with it), so a client learns at once that its token has lapsed.
     """
-    # A test client reuses an outer app context, and so `g`, across requests: start afresh.
-    for key in ("api_caller", "api_token", "_login_user"):  # _login_user: Flask-Login's cache
-        g.pop(key, None)
     raw = bearer_token()
     if raw is None:
         return

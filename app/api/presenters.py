@@ -81,7 +81,7 @@ def present_article(
 
 
 def present_annotation(annotation: Annotation, viewer: User | None) -> Json:
-    """One annotation as `viewer` may see it; needs author, block and article loaded."""
+    """One annotation as `viewer` may see it; needs author, block, article and group loaded."""
     shows_body = permissions.can_see_body(viewer, annotation)
     return {
         "id": annotation.id,
@@ -92,7 +92,7 @@ def present_annotation(annotation: Annotation, viewer: User | None) -> Json:
         "body_html": annotation.body_html if shows_body else None,
         "parent": annotation.parent_id,
         "quote": annotation.quote,
-        "group": None,  # reading groups arrive with CONTRACT §4
+        "group": annotation.group.slug if annotation.group_id is not None else None,
         "author": present_author(annotation.author),
         "created": iso_datetime(annotation.created_at),
         "updated": iso_datetime(annotation.updated_at),

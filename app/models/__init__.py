@@ -2,6 +2,20 @@
 
 from app.models.annotation import Annotation, AnnotationKind, AnnotationStatus, Visibility
 from app.models.article import Article, Block, BlockKind
+from app.models.group import (
+    Feedback,
+    Flag,
+    FlagReason,
+    Group,
+    GroupRole,
+    Membership,
+    MembershipStatus,
+    ModerationAction,
+    Notification,
+    NotificationKind,
+    Premoderation,
+    Reading,
+)
 from app.models.user import ApiToken, Role, User
 
 __all__ = [
@@ -12,6 +26,18 @@ __all__ = [
     "Article",
     "Block",
     "BlockKind",
+    "Feedback",
+    "Flag",
+    "FlagReason",
+    "Group",
+    "GroupRole",
+    "Membership",
+    "MembershipStatus",
+    "ModerationAction",
+    "Notification",
+    "NotificationKind",
+    "Premoderation",
+    "Reading",
     "Role",
     "User",
     "Visibility",

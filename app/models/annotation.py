@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,9 @@ from app.extensions import db
 from app.models.article import Article, Block
 from app.models.base import UTCDateTime, utcnow
 from app.models.user import User
+
+if TYPE_CHECKING:
+    from app.models.group import Group
 
 
 class AnnotationKind(enum.StrEnum):
@@ -48,6 +52,9 @@ class Annotation(db.Model):
         CheckConstraint("kind in ('comment','counterargument','question','support')", name="kind"),
         CheckConstraint("status in ('visible','hidden','deleted','pending')", name="status"),
         CheckConstraint("visibility in ('public','group','private')", name="visibility"),
+        CheckConstraint(
+            "(visibility = 'group') = (group_id IS NOT NULL)", name="group_iff_group_visibility"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,11 +72,14 @@ class Annotation(db.Model):
     quote_prefix: Mapped[str | None] = mapped_column(Text)
     quote_suffix: Mapped[str | None] = mapped_column(Text)
     visibility: Mapped[str] = mapped_column(String(10), default=Visibility.PUBLIC)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default=AnnotationStatus.VISIBLE)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     # Direct replies that count for everyone (visible status); kept by the services.
     reply_count: Mapped[int] = mapped_column(default=0)
+    # The latest moderator's reason, shown to the author of a hidden annotation.
+    moderation_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -77,6 +87,7 @@ class Annotation(db.Model):
     block: Mapped[Block] = relationship(lazy="raise_on_sql")
     author: Mapped[User] = relationship(lazy="raise_on_sql")
     parent: Mapped[Annotation | None] = relationship(remote_side=[id], lazy="raise_on_sql")
+    group: Mapped[Group | None] = relationship(lazy="raise_on_sql")
 
     @property
     def quote(self) -> dict[str, str] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app import permissions
@@ -15,12 +15,17 @@ from app.models import (
     AnnotationStatus,
     Article,
     Block,
+    Group,
+    Premoderation,
+    Reading,
     User,
     Visibility,
 )
 from app.models.annotation import MAX_BODY, MAX_DEPTH
 from app.models.base import utcnow
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.moderation import moderate_annotation
+from app.services.threads import became_visible, set_status
 from app.text import render_markdown
 
 MAX_QUOTE = 2_000
@@ -43,7 +48,16 @@ class NewAnnotation:
     body: str
     parent_id: int | None = None
     quote: Quote | None = None
-    private: bool = False  # a note for its author alone; replies take their parent's visibility
+    private: bool = False  # a note for its author alone
+    group_slug: str | None = None
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who an annotation is for: its visibility and, for a group annotation, the group."""
+
+    visibility: str
+    group: Group | None = None
 
 
 def clean_body(body: str) -> str:
@@ -89,17 +103,90 @@ def _parent(actor: User, block: Block, parent_id: int) -> Annotation:
         )
     if parent.status == AnnotationStatus.DELETED:
         raise Conflict("That annotation was deleted; it takes no new replies.")
-    if parent.locked or _root_locked(parent):
+    if _locked(parent):
         raise Conflict("This thread is locked; it takes no new replies.")
     if parent.depth + 1 > MAX_DEPTH:
         raise ValidationFailed("The thread is too deep.", {"parent": "Reply higher up."})
     return parent
 
 
-def _root_locked(parent: Annotation) -> bool:
-    if parent.root_id is None or parent.root_id == parent.id:
-        return False
-    return bool(db.session.scalar(select(Annotation.locked).where(Annotation.id == parent.root_id)))
+def _locked(annotation: Annotation) -> bool:
+    """Whether the annotation or any annotation above it is locked."""
+    node: Annotation | None = annotation
+    while node is not None:
+        if node.locked:
+            return True
+        node = db.session.get(Annotation, node.parent_id) if node.parent_id else None
+    return False
+
+
+def _audience(
+    actor: User, article: Article, data: NewAnnotation, parent: Annotation | None
+) -> Audience:
+    if parent is not None:
+        if data.private and parent.visibility != Visibility.PRIVATE:
+            raise ValidationFailed(
+                "A reply cannot be private.", {"private": "A reply shares its parent's visibility."}
+            )
+        group = db.session.get(Group, parent.group_id) if parent.group_id else None
+        if data.group_slug is not None and (group is None or group.slug != data.group_slug):
+            raise ValidationFailed(
+                "A reply belongs to its parent's discussion.",
+                {"group": "Replies share their parent's visibility; leave the group out."},
+            )
+        audience = Audience(parent.visibility, group)
+    elif data.private:
+        if data.group_slug is not None:
+            raise ValidationFailed(
+                "A note is either private or for a group.", {"private": "Choose one."}
+            )
+        return Audience(Visibility.PRIVATE)
+    elif data.group_slug is not None:
+        audience = Audience(Visibility.GROUP, _group_for_posting(actor, article, data.group_slug))
+    else:
+        return Audience(Visibility.PUBLIC)
+    if audience.group is not None:
+        _check_can_post_to(actor, audience.group)
+    return audience
+
+
+def _group_for_posting(actor: User, article: Article, slug: str) -> Group:
+    group = db.session.scalar(select(Group).where(Group.slug == slug))
+    if group is None or permissions.membership(actor, group.id) is None:
+        raise ValidationFailed("Unknown group.", {"group": "You are not in a group by that name."})
+    is_reading = db.session.scalar(
+        select(Reading.id).where(Reading.group_id == group.id, Reading.article_id == article.id)
+    )
+    if is_reading is None:
+        raise ValidationFailed(
+            "This article is not one of the group's readings.",
+            {"group": "The group's instructor has not assigned this article."},
+        )
+    return group
+
+
+def _check_can_post_to(actor: User, group: Group) -> None:
+    if group.is_archived:
+        raise Conflict("This group is archived; its discussion is read-only.")
+    until = permissions.suspended_until(actor, group)
+    if until is not None:
+        raise Forbidden(
+            f"You are suspended from posting in this group until {until:%Y-%m-%d %H:%M} UTC."
+        )
+
+
+def _initial_status(actor: User, audience: Audience) -> str:
+    """Pre-moderated groups hold a post until an instructor approves it."""
+    group = audience.group
+    if group is None or group.premoderation == Premoderation.OFF:
+        return AnnotationStatus.VISIBLE
+    member = permissions.membership(actor, group.id)
+    if member is None or member.is_instructor:
+        return AnnotationStatus.VISIBLE
+    if group.premoderation == Premoderation.ALL:
+        return AnnotationStatus.PENDING
+    held = member.approved_posts < group.premoderation_posts
+    return AnnotationStatus.PENDING if held else AnnotationStatus.VISIBLE
 
 
 def _check_quote(block: Block, quote: Quote) -> Quote:
@@ -125,11 +212,7 @@ def post_annotation(actor: User, article: Article, data: NewAnnotation) -> Annot
     block = _block(article, data.anchor)
     parent = _parent(actor, block, data.parent_id) if data.parent_id is not None else None
     quote = _check_quote(block, data.quote) if data.quote is not None else None
-    if data.private and parent is not None and parent.visibility != Visibility.PRIVATE:
-        raise ValidationFailed(
-            "A reply cannot be private.", {"private": "A reply shares its parent's visibility."}
-        )
-    visibility = Visibility.PRIVATE if data.private else Visibility.PUBLIC
+    audience = _audience(actor, article, data, parent)
     now = utcnow()
     annotation = Annotation(
         article_id=article.id,
@@ -143,8 +226,9 @@ def post_annotation(actor: User, article: Article, data: NewAnnotation) -> Annot
         quote_exact=quote.exact if quote else None,
         quote_prefix=quote.prefix if quote else None,
         quote_suffix=quote.suffix if quote else None,
-        visibility=parent.visibility if parent else visibility,
-        status=AnnotationStatus.VISIBLE,
+        visibility=audience.visibility,
+        group_id=audience.group.id if audience.group else None,
+        status=_initial_status(actor, audience),
         created_at=now,
         updated_at=now,
     )
@@ -152,20 +236,10 @@ def post_annotation(actor: User, article: Article, data: NewAnnotation) -> Annot
     db.session.add(annotation)
     db.session.flush()
     annotation.root_id = parent.root_id if parent else annotation.id
-    if parent is not None:
-        _adjust_reply_count(parent.id, +1)
+    if annotation.status == AnnotationStatus.VISIBLE:
+        became_visible(annotation, actor)
     db.session.flush()
     return annotation
-
-
-def _adjust_reply_count(annotation_id: int, delta: int) -> None:
-    # An UPDATE ... SET n = n + 1 cannot lose a count to a concurrent writer.
-    db.session.execute(
-        update(Annotation)
-        .where(Annotation.id == annotation_id)
-        .values(reply_count=Annotation.reply_count + delta)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def edit_annotation(
@@ -188,14 +262,16 @@ def edit_annotation(
 
 def delete_annotation(actor: User, annotation: Annotation) -> None:
     """Mark deleted: replies keep their place under a 'deleted' placeholder."""
+    if annotation.status == AnnotationStatus.DELETED:
+        raise Conflict("This annotation is already deleted.")
     if not permissions.can_delete_annotation(actor, annotation):
         raise Forbidden("Only the author or a moderator can delete this annotation.")
-    was_counted = annotation.status == AnnotationStatus.VISIBLE
-    annotation.status = AnnotationStatus.DELETED
+    if annotation.author_id != actor.id:
+        # A moderator's delete is a moderation action: logged and undoable.
+        moderate_annotation(actor, annotation, "delete")
+        return
     annotation.updated_at = utcnow()
-    if annotation.parent_id is not None and was_counted:
-        _adjust_reply_count(annotation.parent_id, -1)
-    db.session.flush()
+    set_status(annotation, AnnotationStatus.DELETED)
 
 
 def get_annotation(actor: User | None, annotation_id: int) -> Annotation:
@@ -206,6 +282,7 @@ def get_annotation(actor: User | None, annotation_id: int) -> Annotation:
             joinedload(Annotation.author),
             joinedload(Annotation.block),
             joinedload(Annotation.article),
+            joinedload(Annotation.group),
         )
         .where(Annotation.id == annotation_id)
     )

@@ -6,12 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import contains_eager
 
 from app import permissions
 from app.extensions import db
-from app.models import Annotation, AnnotationStatus, Article, Block, User
+from app.models import Annotation, AnnotationStatus, Article, Block, Group, User, Visibility
 from app.services.errors import NotFound
 from app.services.users import normalise_username
 
@@ -81,11 +81,27 @@ def list_articles_after(user: Any, after_id: int | None, limit: int) -> list[Art
     return [ArticleSummary(a, int(b), int(n)) for a, b, n in db.session.execute(stmt)]
 
 
-def block_counts(user: Any, article: Article) -> dict[int, dict[str, int]]:
-    """{block_id: {kind: n}} over what `user` may see, in one query."""
+def in_scope(group: Group | None) -> ColumnElement[bool]:
+    """One discussion at a time: a group's, or the public one (with the reader's own notes)."""
+    if group is None:
+        return Annotation.visibility.in_((Visibility.PUBLIC, Visibility.PRIVATE))
+    return Annotation.group_id == group.id
+
+
+def _scoped(user: Any, scope: ColumnElement[bool] | None, counted: bool = False) -> Any:
+    rule = (
+        permissions.counted_annotations(user) if counted else permissions.visible_annotations(user)
+    )
+    return rule if scope is None else and_(rule, scope)
+
+
+def block_counts(
+    user: Any, article: Article, scope: ColumnElement[bool] | None = None
+) -> dict[int, dict[str, int]]:
+    """{block_id: {kind: n}} over what `user` may see (within `scope`), in one query."""
     rows = db.session.execute(
         select(Annotation.block_id, Annotation.kind, func.count())
-        .where(Annotation.article_id == article.id, permissions.counted_annotations(user))
+        .where(Annotation.article_id == article.id, _scoped(user, scope, counted=True))
         .group_by(Annotation.block_id, Annotation.kind)
     )
     counts: dict[int, dict[str, int]] = defaultdict(dict)
@@ -94,14 +110,16 @@ def block_counts(user: Any, article: Article) -> dict[int, dict[str, int]]:
     return counts
 
 
-def quotes_by_block(user: Any, article: Article) -> dict[int, list[str]]:
+def quotes_by_block(
+    user: Any, article: Article, scope: ColumnElement[bool] | None = None
+) -> dict[int, list[str]]:
     """The distinct quoted phrases per block, for highlighting, in one query."""
     rows = db.session.execute(
         select(Annotation.block_id, Annotation.quote_exact)
         .where(
             Annotation.article_id == article.id,
             Annotation.quote_exact.is_not(None),
-            permissions.counted_annotations(user),
+            _scoped(user, scope, counted=True),
         )
         .group_by(Annotation.block_id, Annotation.quote_exact)
     )
@@ -120,7 +138,10 @@ def _thread_order() -> tuple[Any, ...]:
 
 
 def preview_threads(
-    user: Any, article: Article, per_block: int = PREVIEW_THREADS
+    user: Any,
+    article: Article,
+    per_block: int = PREVIEW_THREADS,
+    scope: ColumnElement[bool] | None = None,
 ) -> dict[int, list[Annotation]]:
     """The first top-level annotations of each block (pinned first), in one query."""
     rank = (
@@ -134,7 +155,7 @@ def preview_threads(
             Annotation.article_id == article.id,
             Annotation.parent_id.is_(None),
             Annotation.status != AnnotationStatus.DELETED,
-            permissions.visible_annotations(user),
+            _scoped(user, scope),
         )
         .subquery()
     )
@@ -150,11 +171,13 @@ def preview_threads(
     return previews
 
 
-def block_discussion(user: Any, block: Block) -> list[Annotation]:
+def block_discussion(
+    user: Any, block: Block, scope: ColumnElement[bool] | None = None
+) -> list[Annotation]:
     """Every annotation on `block` that `user` may know of, in thread order (parents first)."""
     stmt = _with_author(
         select(Annotation)
-        .where(Annotation.block_id == block.id, permissions.visible_annotations(user))
+        .where(Annotation.block_id == block.id, _scoped(user, scope))
         .order_by(*_thread_order())
     )
     return list(db.session.scalars(stmt))
@@ -211,10 +234,12 @@ def list_annotations(
         .join(Annotation.author)
         .join(Annotation.block)
         .join(Annotation.article)
+        .outerjoin(Annotation.group)
         .options(
             contains_eager(Annotation.author),
             contains_eager(Annotation.block),
             contains_eager(Annotation.article),
+            contains_eager(Annotation.group),
         )
         .where(Annotation.article_id == article.id, permissions.visible_annotations(user))
         .order_by(Annotation.id)
@@ -226,8 +251,7 @@ def list_annotations(
     if where.author is not None:
         stmt = stmt.where(User.username == normalise_username(where.author))
     if where.group is not None:
-        # Reading groups arrive with CONTRACT §4; until then no annotation is in one.
-        stmt = stmt.where(false())
+        stmt = stmt.where(Group.slug == where.group)
     if after_id is not None:
         stmt = stmt.where(Annotation.id > after_id)
     if limit is not None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -16,8 +18,18 @@ from app.services.errors import Conflict, ValidationFailed
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,38}[a-z0-9]$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 200
-# A dummy hash keeps the time of a login for an unknown user close to that of a known one.
-_DUMMY_HASH = generate_password_hash("counterpoint-timing-equaliser")
+
+
+def _hash(password: str) -> str:
+    # Production keeps Werkzeug's default (scrypt); the test suite configures a cheap method.
+    method = current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
+    return generate_password_hash(password, method=method)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Checked for unknown users, so a login takes as long whether or not the name exists."""
+    return _hash("counterpoint-timing-equaliser")
 
 
 def normalise_username(username: str) -> str:
@@ -67,7 +79,7 @@ def create_user(
     user = User(
         username=name,
         display_name=display,
-        password_hash=generate_password_hash(password),
+        password_hash=_hash(password),
         role=role,
     )
     db.session.add(user)
@@ -79,7 +91,7 @@ def authenticate(username: str, password: str) -> User | None:
     """The user whose credentials these are, or None."""
     user = get_user(username)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
 
@@ -96,5 +108,5 @@ def change_password(user: User, current: str, new: str) -> None:
         raise ValidationFailed("The current password is wrong.", {"current_password": message})
     if (reason := check_password_policy(new, user.username)) is not None:
         raise ValidationFailed("The new password is not acceptable.", {"new_password": reason})
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = _hash(new)
     end_sessions(user)

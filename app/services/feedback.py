@@ -1,0 +1,50 @@
+"""Private feedback: an instructor's note on one annotation, for its author and instructors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app import permissions
+from app.extensions import db
+from app.models import Annotation, Feedback, NotificationKind, User
+from app.services.annotations import clean_body
+from app.services.errors import Forbidden
+from app.services.notifications import notify
+from app.text import render_markdown
+
+
+def give_feedback(actor: User, annotation: Annotation, body: str) -> Feedback:
+    if not permissions.can_give_feedback(actor, annotation):
+        raise Forbidden("Only an instructor of this group can give feedback here.")
+    text = clean_body(body)
+    feedback = Feedback(
+        annotation_id=annotation.id, author_id=actor.id, body=text, body_html=render_markdown(text)
+    )
+    feedback.author = actor
+    db.session.add(feedback)
+    notify(
+        annotation.author_id,
+        NotificationKind.FEEDBACK,
+        f"{actor.display_name} left you feedback on your annotation.",
+        annotation,
+        actor,
+    )
+    db.session.flush()
+    return feedback
+
+
+def list_feedback(actor: Any, annotation: Annotation) -> list[Feedback]:
+    """The feedback on `annotation` that `actor` may read (none for anyone else)."""
+    if not permissions.can_see_feedback(actor, annotation):
+        return []
+    return list(
+        db.session.scalars(
+            select(Feedback)
+            .options(joinedload(Feedback.author))
+            .where(Feedback.annotation_id == annotation.id)
+            .order_by(Feedback.created_at)
+        )
+    )

@@ -1,0 +1,404 @@
+"""Moderation: flags, the queue, reversible actions, suspensions and the append-only log.
+
+Nothing here deletes data: every action changes a status or a flag and appends a log entry
+holding the previous state, so each one can be undone by its inverse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import contains_eager, joinedload
+
+from app import permissions
+from app.extensions import db
+from app.models import (
+    Annotation,
+    AnnotationStatus,
+    Flag,
+    FlagReason,
+    Group,
+    GroupRole,
+    Membership,
+    MembershipStatus,
+    ModerationAction,
+    NotificationKind,
+    User,
+)
+from app.models.base import utcnow
+from app.services.errors import Conflict, Forbidden, ValidationFailed
+from app.services.notifications import notify
+from app.services.threads import set_status
+
+ANNOTATION_ACTIONS = (
+    "hide",
+    "unhide",
+    "approve",
+    "lock",
+    "unlock",
+    "pin",
+    "unpin",
+    "delete",
+    "restore",
+)
+MAX_REASON = 1_000
+MAX_SUSPENSION = timedelta(days=365)
+
+_S = AnnotationStatus
+# action -> (statuses it applies to, the status it sets or None to leave the status alone)
+_STATUS_RULES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "hide": ((_S.VISIBLE, _S.PENDING), _S.HIDDEN),
+    "unhide": ((_S.HIDDEN,), _S.VISIBLE),
+    "approve": ((_S.PENDING, _S.VISIBLE), _S.VISIBLE),
+    "lock": ((_S.VISIBLE, _S.HIDDEN, _S.PENDING), None),
+    "unlock": ((_S.VISIBLE, _S.HIDDEN, _S.PENDING), None),
+    "pin": ((_S.VISIBLE,), None),
+    "unpin": ((_S.VISIBLE, _S.HIDDEN), None),
+    "delete": ((_S.VISIBLE, _S.HIDDEN, _S.PENDING), _S.DELETED),
+    "restore": ((_S.DELETED,), None),
+}
+_TOGGLES = {"lock": ("locked", True), "unlock": ("locked", False),
+            "pin": ("pinned", True), "unpin": ("pinned", False)}  # fmt: skip
+_TOLD = {
+    "hide": "An instructor hid your annotation",
+    "unhide": "An instructor made your annotation visible again",
+    "approve": "An instructor approved your annotation",
+    "delete": "An instructor removed your annotation",
+    "restore": "An instructor restored your annotation",
+    "pin": "An instructor picked your annotation as exemplary",
+}
+
+
+def _reason(reason: str | None) -> str | None:
+    text = (reason or "").strip()
+    if len(text) > MAX_REASON:
+        raise ValidationFailed(
+            "The reason is too long.", {"reason": f"Use at most {MAX_REASON:,} characters."}
+        )
+    return text or None
+
+
+def _snapshot(annotation: Annotation) -> dict[str, Any]:
+    return {"status": annotation.status, "locked": annotation.locked, "pinned": annotation.pinned}
+
+
+def _log(
+    actor: User,
+    action: str,
+    group_id: int | None,
+    reason: str | None,
+    previous: dict[str, Any],
+    annotation: Annotation | None = None,
+    subject: User | None = None,
+) -> ModerationAction:
+    entry = ModerationAction(
+        group_id=group_id,
+        annotation_id=annotation.id if annotation else None,
+        subject_user_id=subject.id if subject else None,
+        actor_id=actor.id,
+        action=action,
+        reason=reason,
+        previous=previous,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _check_transition(annotation: Annotation, action: str) -> None:
+    allowed, _ = _STATUS_RULES[action]
+    if annotation.status not in allowed:
+        raise Conflict(f"Cannot {action} an annotation that is {annotation.status}.")
+    if action in _TOGGLES:
+        attr, value = _TOGGLES[action]
+        if getattr(annotation, attr) == value:
+            raise Conflict(f"The annotation is already {attr if value else 'not ' + attr}.")
+    if action == "approve" and annotation.status == _S.VISIBLE and not _open_flags(annotation):
+        raise Conflict("Nothing to approve: the annotation is visible and unflagged.")
+
+
+def _open_flags(annotation: Annotation) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count()).where(
+                Flag.annotation_id == annotation.id, Flag.resolved_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def _resolve_flags(annotation: Annotation) -> None:
+    db.session.execute(
+        update(Flag)
+        .where(Flag.annotation_id == annotation.id, Flag.resolved_at.is_(None))
+        .values(resolved_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _status_before_delete(annotation: Annotation) -> str:
+    """What a moderator's delete replaced; an author's own delete is not theirs to undo."""
+    entry = db.session.scalar(
+        select(ModerationAction)
+        .where(ModerationAction.annotation_id == annotation.id)
+        .order_by(ModerationAction.id.desc())
+        .limit(1)
+    )
+    if entry is None or entry.action != "delete":
+        raise Conflict("Its author deleted this annotation; only they could post it again.")
+    return str(entry.previous.get("status", _S.VISIBLE))
+
+
+def moderate_annotation(
+    actor: User, annotation: Annotation, action: str, reason: str | None = None
+) -> ModerationAction:
+    """Apply one moderation action to an annotation and log it."""
+    if action not in ANNOTATION_ACTIONS:
+        raise ValidationFailed(
+            "Unknown action.", {"action": f"Action must be one of {', '.join(ANNOTATION_ACTIONS)}."}
+        )
+    if not permissions.can_moderate_annotation(actor, annotation):
+        raise Forbidden("Only an instructor of this group can moderate it.")
+    why = _reason(reason)
+    _check_transition(annotation, action)
+    previous = _snapshot(annotation)
+    _apply(actor, annotation, action, why)
+    entry = _log(actor, action, annotation.group_id, why, previous, annotation=annotation)
+    if action in _TOLD:
+        told = _TOLD[action] + (f": {why}" if why else ".")
+        notify(annotation.author_id, NotificationKind.MODERATED, told, annotation, actor)
+    db.session.flush()
+    return entry
+
+
+def _apply(actor: User, annotation: Annotation, action: str, why: str | None) -> None:
+    if action in _TOGGLES:
+        attr, value = _TOGGLES[action]
+        setattr(annotation, attr, value)
+        return
+    if action == "restore":
+        set_status(annotation, _status_before_delete(annotation))
+        return
+    was_pending = annotation.status == _S.PENDING
+    _, new_status = _STATUS_RULES[action]
+    if new_status is not None:
+        set_status(annotation, new_status)
+    if action in ("hide", "approve", "delete"):
+        _resolve_flags(annotation)
+    if action == "hide":
+        annotation.moderation_reason = why
+    elif action == "unhide":
+        annotation.moderation_reason = None
+    if action == "approve" and was_pending:
+        _count_approved(annotation)
+
+
+def _count_approved(annotation: Annotation) -> None:
+    if annotation.group_id is None:
+        return
+    db.session.execute(
+        update(Membership)
+        .where(
+            Membership.group_id == annotation.group_id, Membership.user_id == annotation.author_id
+        )
+        .values(approved_posts=Membership.approved_posts + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- flags --------------------------------------------------------------------------------
+
+
+def flag_annotation(
+    actor: User, annotation: Annotation, reason: str, details: str | None = None
+) -> Flag:
+    """Flag an annotation for its moderators, once per person."""
+    if not permissions.can_flag_annotation(actor, annotation):
+        raise Forbidden("You cannot flag this annotation.")
+    if reason not in set(FlagReason):
+        raise ValidationFailed(
+            "Unknown reason.", {"reason": f"Reason must be one of {', '.join(FlagReason)}."}
+        )
+    text = _reason(details)
+    if reason == FlagReason.OTHER and not text:
+        raise ValidationFailed("Say what is wrong.", {"details": "Describe the problem."})
+    exists = db.session.scalar(
+        select(Flag.id).where(Flag.annotation_id == annotation.id, Flag.user_id == actor.id)
+    )
+    if exists is not None:
+        raise Conflict("You have already flagged this annotation.")
+    flag = Flag(annotation_id=annotation.id, user_id=actor.id, reason=reason, details=text)
+    db.session.add(flag)
+    db.session.flush()
+    return flag
+
+
+# --- the queue and the log ----------------------------------------------------------------
+
+
+@dataclass
+class QueueItem:
+    annotation: Annotation
+    flags: list[Flag] = field(default_factory=list)
+    thread: list[Annotation] = field(default_factory=list)
+
+
+def _queue_filter(group: Group | None) -> Any:
+    flagged = select(Flag.annotation_id).where(Flag.resolved_at.is_(None))
+    in_scope = (
+        Annotation.group_id == group.id if group is not None else Annotation.visibility == "public"
+    )
+    waiting = or_(Annotation.status == _S.PENDING, Annotation.id.in_(flagged))
+    return in_scope, waiting, Annotation.status != _S.DELETED
+
+
+def moderation_queue(actor: User, group: Group | None, limit: int = 100) -> list[QueueItem]:
+    """Flagged and held annotations of a group (None: public ones, for admins), oldest first."""
+    if not permissions.can_moderate_group(actor, group):
+        raise Forbidden("Only the group's instructors see its moderation queue.")
+    annotations = list(
+        db.session.scalars(
+            select(Annotation)
+            .join(Annotation.author)
+            .join(Annotation.block)
+            .options(contains_eager(Annotation.author), contains_eager(Annotation.block))
+            .where(*_queue_filter(group))
+            .order_by(Annotation.created_at, Annotation.id)
+            .limit(limit)
+        )
+    )
+    items = {a.id: QueueItem(a) for a in annotations}
+    if not items:
+        return []
+    flags = db.session.scalars(
+        select(Flag)
+        .options(joinedload(Flag.user))
+        .where(Flag.annotation_id.in_(items), Flag.resolved_at.is_(None))
+        .order_by(Flag.created_at)
+    )
+    for flag in flags:
+        items[flag.annotation_id].flags.append(flag)
+    _attach_threads(list(items.values()))
+    return list(items.values())
+
+
+def _attach_threads(items: list[QueueItem]) -> None:
+    roots = {item.annotation.root_id for item in items}
+    thread = db.session.scalars(
+        select(Annotation)
+        .options(joinedload(Annotation.author))
+        .where(Annotation.root_id.in_(roots))
+        .order_by(Annotation.created_at, Annotation.id)
+    ).all()
+    by_root: dict[int | None, list[Annotation]] = {}
+    for a in thread:
+        by_root.setdefault(a.root_id, []).append(a)
+    for item in items:
+        item.thread = by_root.get(item.annotation.root_id, [])
+
+
+def queue_size(actor: User) -> int:
+    """How many items wait in the queues of every group `actor` moderates."""
+    if permissions.can_moderate_group(actor, None):
+        groups: Any = select(Group.id)
+    else:
+        groups = select(Membership.group_id).where(
+            Membership.user_id == actor.id,
+            Membership.role == GroupRole.INSTRUCTOR,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    flagged = select(Flag.annotation_id).where(Flag.resolved_at.is_(None))
+    scope = Annotation.group_id.in_(groups)
+    if permissions.can_moderate_group(actor, None):
+        scope = or_(scope, Annotation.visibility == "public")
+    return int(
+        db.session.scalar(
+            select(func.count()).where(
+                scope,
+                Annotation.status != _S.DELETED,
+                or_(Annotation.status == _S.PENDING, Annotation.id.in_(flagged)),
+            )
+        )
+        or 0
+    )
+
+
+def moderation_log(
+    actor: User, group: Group, limit: int = 100, before_id: int | None = None
+) -> list[ModerationAction]:
+    """The group's log, newest first."""
+    if not permissions.can_moderate_group(actor, group):
+        raise Forbidden("Only the group's instructors read its moderation log.")
+    stmt = (
+        select(ModerationAction)
+        .options(joinedload(ModerationAction.actor), joinedload(ModerationAction.subject_user))
+        .where(ModerationAction.group_id == group.id)
+        .order_by(ModerationAction.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        stmt = stmt.where(ModerationAction.id < before_id)
+    return list(db.session.scalars(stmt))
+
+
+# --- members ------------------------------------------------------------------------------
+
+
+def _member(group: Group, user: User) -> Membership:
+    found = db.session.scalar(
+        select(Membership).where(Membership.group_id == group.id, Membership.user_id == user.id)
+    )
+    if found is None:
+        raise ValidationFailed("Not a member.", {"user": f"{user.username} is not in this group."})
+    return found
+
+
+def _member_snapshot(m: Membership) -> dict[str, Any]:
+    until = m.suspended_until.isoformat() if m.suspended_until else None
+    return {"status": m.status, "role": m.role, "suspended_until": until}
+
+
+def suspend_member(
+    actor: User, group: Group, user: User, until: datetime, reason: str | None = None
+) -> ModerationAction:
+    """Stop a member posting in the group until `until`; they can still read."""
+    if not permissions.can_moderate_group(actor, group):
+        raise Forbidden("Only the group's instructors can suspend members.")
+    member = _member(group, user)
+    now = utcnow()
+    if member.is_instructor:
+        raise Conflict("Instructors cannot be suspended; remove their instructor role first.")
+    if not now < until <= now + MAX_SUSPENSION:
+        raise ValidationFailed(
+            "Choose a suspension end in the future, at most a year away.",
+            {"until": "Pick a date between now and a year from now."},
+        )
+    previous = _member_snapshot(member)
+    member.suspended_until = until
+    why = _reason(reason)
+    entry = _log(actor, "suspend", group.id, why, previous, subject=user)
+    told = f"You are suspended from posting in {group.name} until {until:%Y-%m-%d %H:%M} UTC"
+    notify(user.id, NotificationKind.MODERATED, told + (f": {why}" if why else "."), actor=actor)
+    permissions.forget_memberships()
+    db.session.flush()
+    return entry
+
+
+def unsuspend_member(
+    actor: User, group: Group, user: User, reason: str | None = None
+) -> ModerationAction:
+    if not permissions.can_moderate_group(actor, group):
+        raise Forbidden("Only the group's instructors can lift suspensions.")
+    member = _member(group, user)
+    if not member.is_suspended(utcnow()):
+        raise Conflict(f"{user.username} is not suspended.")
+    previous = _member_snapshot(member)
+    member.suspended_until = None
+    entry = _log(actor, "unsuspend", group.id, _reason(reason), previous, subject=user)
+    notify(user.id, NotificationKind.MODERATED, f"You may post in {group.name} again.", actor=actor)
+    permissions.forget_memberships()
+    db.session.flush()
+    return entry

@@ -1,0 +1,81 @@
+"""In-app notifications: told when something of yours is answered, moderated or reviewed."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from app.extensions import db
+from app.models import Annotation, Notification, NotificationKind, User
+from app.models.base import utcnow
+
+PAGE = 50
+
+
+def notify(
+    recipient_id: int,
+    kind: NotificationKind,
+    message: str,
+    annotation: Annotation | None = None,
+    actor: User | None = None,
+) -> Notification | None:
+    """Record a notification, unless the actor would be telling themselves."""
+    if actor is not None and actor.id == recipient_id:
+        return None
+    note = Notification(
+        user_id=recipient_id,
+        kind=kind,
+        message=message,
+        annotation_id=annotation.id if annotation else None,
+        actor_id=actor.id if actor else None,
+    )
+    db.session.add(note)
+    return note
+
+
+def notify_reply(reply: Annotation, actor: User) -> None:
+    """Tell the parent's author about a (now visible) reply."""
+    if reply.parent_id is None:
+        return
+    parent_author = db.session.scalar(
+        select(Annotation.author_id).where(Annotation.id == reply.parent_id)
+    )
+    if parent_author is None:
+        return
+    if reply.kind == "counterargument":
+        kind, verb = NotificationKind.COUNTER, "countered"
+    else:
+        kind, verb = NotificationKind.REPLY, "replied to"
+    notify(parent_author, kind, f"{actor.display_name} {verb} your annotation.", reply, actor)
+
+
+def list_notifications(
+    user: User, unread_only: bool = False, limit: int = PAGE
+) -> list[Notification]:
+    stmt = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return list(db.session.scalars(stmt.order_by(Notification.id.desc()).limit(limit)))
+
+
+def unread_count(user: User) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count()).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def mark_read(user: User, ids: list[int] | None = None) -> int:
+    """Mark the given notifications (or all) of `user` read; returns how many changed."""
+    stmt = (
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if ids is not None:
+        stmt = stmt.where(Notification.id.in_(ids))
+    return db.session.execute(stmt).rowcount or 0
