@@ -35,11 +35,14 @@ run: demo ## Start the app on SQLite with the demo article, at http://$(HOST):$(
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install ## Run the whole suite on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_ARGS) -m 'not reliability'
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-		$(BIN)/pytest $(PYTEST_ARGS) -m 'not browser'; \
+		$(BIN)/pytest $(PYTEST_ARGS) -m 'not browser and not reliability'; \
 	fi
+
+check-reliability: install ## Load, kill -9 and database-outage checks on a real gunicorn (< 5 min)
+	$(BIN)/pytest -m reliability -s -p no:cacheprovider tests/reliability
 
 test-sqlite: install ## Run the suite on SQLite only
 	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
