@@ -14,6 +14,14 @@ from app.web.blueprint import bp, viewer
 from app.web.present import Aside, BlockView, Discussion
 
 
+def discussion_scope() -> Any:
+    """Which discussion the pages show: for now the public one, with the reader's own notes.
+
+    A group switcher would resolve the chosen group here and return `in_scope(group)`.
+    """
+    return reading.in_scope(None)
+
+
 @bp.get("/")
 def index() -> str:
     return render_template("articles/index.html", summaries=reading.list_articles(viewer()))
@@ -21,12 +29,12 @@ def index() -> str:
 
 @bp.get("/articles/<slug>")
 def article(slug: str) -> str:
-    user = viewer()
+    user, scope = viewer(), discussion_scope()
     article = reading.get_article(slug)
     blocks = reading.list_blocks(article)
-    counts = reading.block_counts(user, article)
-    quotes = reading.quotes_by_block(user, article)
-    previews = reading.preview_threads(user, article)
+    counts = reading.block_counts(user, article, scope)
+    quotes = reading.quotes_by_block(user, article, scope)
+    previews = reading.preview_threads(user, article, scope=scope)
     asides = asides_by_anchor(article, blocks)
     views = [
         BlockView(
@@ -75,16 +83,16 @@ def render_block_page(
     status: int = 200,
 ) -> tuple[str, int]:
     """The paragraph page; a failed form comes back open, with its text and errors."""
-    user = viewer()
-    notes = reading.block_discussion(user, block)
+    user, scope = viewer(), discussion_scope()
+    notes = reading.block_discussion(user, block, scope)
     page = render_template(
         "articles/block.html",
         article=article,
         block=block,
         threads=reading.build_threads(notes),
         note_count=len(notes),
-        counts=reading.block_counts(user, article).get(block.id, {}),
-        quotes=reading.quotes_by_block(user, article).get(block.id, []),
+        counts=reading.block_counts(user, article, scope).get(block.id, {}),
+        quotes=reading.quotes_by_block(user, article, scope).get(block.id, []),
         ctx=Discussion(user, article.slug, block.anchor, open_form, form),
         new_form=form if open_form is None else None,
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
+from app import throttle
 from app.extensions import db, limiter
 from app.models import User
 from app.services import users
@@ -15,8 +16,6 @@ from app.services.errors import Conflict, ValidationFailed
 from app.web.blueprint import bp, viewer
 from app.web.forms import LoginForm, RegisterForm, add_errors
 from app.web.present import safe_next
-
-AUTH_LIMIT = "10 per minute; 100 per hour"
 
 
 def _start_session(user: User, remember: bool) -> None:
@@ -30,24 +29,38 @@ def _back(form: Any) -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@limiter.limit(throttle.LOGIN_RATE, methods=["POST"])
 def login() -> Any:
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
-        user = users.authenticate(form.username.data or "", form.password.data or "")
+        username = form.username.data or ""
+        if (wait := throttle.login_backoff(username)) is not None:
+            return _too_many_tries(form, wait.retry_after)
+        user = users.authenticate(username, form.password.data or "")
         if user is not None:
+            throttle.clear_failed_logins(username)
             _start_session(user, remember=bool(form.remember.data))
             flash(f"Welcome back, {user.display_name}.", "success")
             return _back(form)
+        throttle.record_failed_login(username)
         form.password.errors = ["That username and password do not match an account."]
     status = 422 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
 
 
+def _too_many_tries(form: LoginForm, seconds: int) -> Response:
+    minutes = max(1, round(seconds / 60))
+    wait = f"{minutes} minute{'s' if minutes > 1 else ''}"
+    form.password.errors = [f"Too many failed attempts. Wait {wait} and try again."]
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@limiter.limit(throttle.REGISTER_RATE, methods=["POST"])
 def register() -> Any:
     form = RegisterForm()
     if request.method == "GET":

@@ -7,23 +7,22 @@ from typing import Any
 from flask import abort, flash, get_template_attribute, jsonify, redirect, url_for
 from werkzeug.wrappers import Response
 
-from app import permissions
+from app import permissions, throttle
 from app.extensions import db, limiter
 from app.models import Annotation, Article
 from app.services import annotations, reading
 from app.services.errors import Conflict, ValidationFailed
-from app.web.articles import render_block_page
+from app.web.articles import discussion_scope, render_block_page
 from app.web.blueprint import bp, viewer, wants_fragment
 from app.web.forms import AnnotationForm, EditForm, add_errors, form_errors
 from app.web.present import Discussion
 
 # The form's mistakes, shown next to its fields; other domain errors become error pages.
 FORM_ERRORS = (ValidationFailed, Conflict)
-WRITE_LIMIT = "30 per minute; 300 per hour"
 
 
 @bp.post("/articles/<slug>/p/<anchor>/annotations")
-@limiter.limit(WRITE_LIMIT)
+@limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def post_annotation(slug: str, anchor: str) -> Any:
     article = reading.get_article(slug)
     block = reading.get_block(article, anchor)
@@ -46,7 +45,7 @@ def post_annotation(slug: str, anchor: str) -> Any:
 
 
 @bp.post("/annotations/<int:annotation_id>/edit")
-@limiter.limit(WRITE_LIMIT)
+@limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def edit_annotation(annotation_id: int) -> Any:
     note = _own(annotation_id, permissions.can_edit_annotation)
     # Read before the commit or rollback expires them (they never lazy-load).
@@ -66,7 +65,7 @@ def edit_annotation(annotation_id: int) -> Any:
 
 
 @bp.post("/annotations/<int:annotation_id>/delete")
-@limiter.limit(WRITE_LIMIT)
+@limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def delete_annotation(annotation_id: int) -> Any:
     note = _own(annotation_id, permissions.can_delete_annotation)
     back = _in_context(note)
@@ -128,7 +127,7 @@ def _fragment(article: Article, anchor: str, note: Annotation) -> Response:
     ctx = Discussion(viewer(), article.slug, anchor)
     draw = get_template_attribute("macros.html", "annotation")
     badges = get_template_attribute("macros.html", "count_badges")
-    counts = reading.block_counts(viewer(), article).get(note.block_id, {})
+    counts = reading.block_counts(viewer(), article, discussion_scope()).get(note.block_id, {})
     response = jsonify(
         html=str(draw(note, ctx, note.depth)),
         counts=counts,

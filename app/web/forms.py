@@ -60,6 +60,7 @@ class AnnotationForm(FlaskForm):
     kind = StringField("Kind", default=AnnotationKind.COMMENT.value)
     body = TextAreaField("Your note")
     parent = HiddenField()
+    private = BooleanField("Private note: only I can see it")
     quote_exact = HiddenField()
     quote_prefix = HiddenField()
     quote_suffix = HiddenField()
@@ -80,6 +81,7 @@ class AnnotationForm(FlaskForm):
             body=self.body.data or "",
             parent_id=self.parent_id(),
             quote=quote,
+            private=bool(self.private.data),
         )
 
 

@@ -35,19 +35,18 @@ def kind_noun(kind: str, n: int) -> str:
 
 
 def ago(moment: datetime, now: datetime | None = None) -> str:
-    """A short relative time for recent moments, a date for older ones."""
+    """A short relative time for the last week, a date for older moments."""
     now = now or datetime.now(UTC)
     seconds = int((now - moment).total_seconds())
     if seconds < 60:
         return "just now"
-    for unit, size in (("minute", 60), ("hour", 3600), ("day", 86400)):
-        limit = {"minute": 3600, "hour": 86400, "day": 7 * 86400}[unit]
-        if seconds < limit:
+    for unit, size, below in (("minute", 60, 3600), ("hour", 3600, 86400), ("day", 86400, 604800)):
+        if seconds < below:
             n = seconds // size
             return f"{n} {unit}{'' if n == 1 else 's'} ago"
-    if moment.year == now.year:
-        return f"{moment.day} {moment:%b}"
-    return f"{moment.day} {moment:%b %Y}"
+    return (
+        f"{moment.day} {moment:%b %Y}" if moment.year != now.year else f"{moment.day} {moment:%b}"
+    )
 
 
 def iso(moment: datetime) -> str:

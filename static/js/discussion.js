@@ -27,6 +27,8 @@ function cloneComposer(action, parentId) {
     form.classList.add("composer--reply");
     form.querySelector(".field--body .label").textContent = "Your reply";
     form.querySelector('button[type="submit"]').textContent = "Post reply";
+    // A reply shares its parent's visibility.
+    form.elements.private?.closest("label").remove();
   }
   return form;
 }

@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
-from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import Annotation
 from tests import factories
-
-
-def _fresh_g(sender: Flask, **_: Any) -> None:
-    for name in list(g):
-        g.pop(name)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_g_per_request(app: Flask) -> Iterator[None]:
-    """Each request starts with an empty `g`, as it does in production.
-
-    While `make` holds an app context open, Flask reuses it for the test client's requests, so
-    `g` would carry Flask-Login's cached user and Flask-WTF's CSRF token from one request (and
-    one client) into the next.
-    """
-    request_started.connect(_fresh_g, app)
-    yield
-    request_started.disconnect(_fresh_g, app)
 
 
 @pytest.fixture

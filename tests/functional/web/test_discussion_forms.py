@@ -323,3 +323,28 @@ def test_forms_without_a_csrf_token_are_refused(app, make, csrf_on) -> None:
     assert ok.status_code == 201
     assert re.search(r"with token", ok.get_json()["html"])
     assert fresh(note.id).status == AnnotationStatus.VISIBLE
+
+
+def test_a_private_note_is_marked_and_shown_to_its_author_alone(make, signed_in, client) -> None:
+    user, article = make.user(), make.article()
+    mine = signed_in(user)
+    mine.post(_post_url(article), data={"kind": "comment", "body": "Note to self", "private": "y"})
+    note = fresh(_last_id())
+    assert note.visibility == "private"
+    item = parse(mine.get(f"/articles/{article.slug}/p/p2").data).find(
+        data_annotation_id=str(note.id)
+    )
+    assert item.find(cls="visibility-badge").text == "Private"
+    assert "Note to self" not in client.get(f"/articles/{article.slug}/p/p2").get_data(as_text=True)
+    assert "Note to self" not in client.get(f"/articles/{article.slug}").get_data(as_text=True)
+
+
+def test_a_group_note_stays_out_of_the_public_discussion_pages(make, signed_in) -> None:
+    instructor, article = make.user(role="instructor"), make.article()
+    group = make.groups.group(instructor, articles=(article,))
+    note = make.groups.group_note(instructor, article, group, body="For the class")
+    client = signed_in(instructor)
+    for url in (f"/articles/{article.slug}", f"/articles/{article.slug}/p/p2"):
+        page = client.get(url).get_data(as_text=True)
+        assert f'data-annotation-id="{note.id}"' not in page
+        assert "For the class" not in page
