@@ -8,7 +8,7 @@ from flask import redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from app.models import Article, Block
+from app.models import Annotation, Article, Block
 from app.services import annotations, reading
 from app.web.blueprint import bp, viewer
 from app.web.present import Aside, BlockView, Discussion
@@ -59,10 +59,17 @@ def block(slug: str, anchor: str) -> tuple[str, int]:
 
 @bp.get("/annotations/<int:annotation_id>")
 def annotation(annotation_id: int) -> Response:
-    note = annotations.get_annotation(viewer(), annotation_id)
-    return redirect(
-        url_for("web.block", slug=note.article.slug, anchor=note.block.anchor) + f"#a-{note.id}"
-    )
+    return redirect(in_context(annotations.get_annotation(viewer(), annotation_id)))
+
+
+def note_url(slug: str, anchor: str, annotation_id: int) -> str:
+    """The paragraph page scrolled to one of its annotations."""
+    return url_for("web.block", slug=slug, anchor=anchor) + f"#a-{annotation_id}"
+
+
+def in_context(note: Annotation) -> str:
+    """Where an annotation (loaded with its article and block) is shown."""
+    return note_url(note.article.slug, note.block.anchor, note.id)
 
 
 def _requested_form() -> tuple[str, int] | None:
@@ -90,7 +97,6 @@ def render_block_page(
         article=article,
         block=block,
         threads=reading.build_threads(notes),
-        note_count=len(notes),
         counts=reading.block_counts(user, article, scope).get(block.id, {}),
         quotes=reading.quotes_by_block(user, article, scope).get(block.id, []),
         ctx=Discussion(user, article.slug, block.anchor, open_form, form),

@@ -12,7 +12,7 @@ from app.extensions import db, limiter
 from app.models import Annotation, Article
 from app.services import annotations, reading
 from app.services.errors import Conflict, ValidationFailed
-from app.web.articles import discussion_scope, render_block_page
+from app.web.articles import discussion_scope, in_context, note_url, render_block_page
 from app.web.blueprint import bp, viewer, wants_fragment
 from app.web.forms import AnnotationForm, EditForm, add_errors, form_errors
 from app.web.present import Discussion
@@ -41,7 +41,7 @@ def post_annotation(slug: str, anchor: str) -> Any:
     if wants_fragment():
         return _fragment(article, anchor, note)
     flash("Your reply is posted." if note.parent_id else "Your note is posted.", "success")
-    return redirect(_page_url(article.slug, anchor, note.id))
+    return redirect(note_url(article.slug, anchor, note.id))
 
 
 @bp.post("/annotations/<int:annotation_id>/edit")
@@ -49,7 +49,7 @@ def post_annotation(slug: str, anchor: str) -> Any:
 def edit_annotation(annotation_id: int) -> Any:
     note = _own(annotation_id, permissions.can_edit_annotation)
     # Read before the commit or rollback expires them (they never lazy-load).
-    article, block, back = note.article, note.block, _in_context(note)
+    article, block, back = note.article, note.block, in_context(note)
     form = EditForm()
     if not form.validate_on_submit():
         return _failed(article, block, form, form_errors(form), ("edit", note.id), 422)
@@ -68,7 +68,7 @@ def edit_annotation(annotation_id: int) -> Any:
 @limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def delete_annotation(annotation_id: int) -> Any:
     note = _own(annotation_id, permissions.can_delete_annotation)
-    back = _in_context(note)
+    back = in_context(note)
     annotations.delete_annotation(viewer(), note)
     db.session.commit()
     flash("The annotation is deleted; replies to it keep their place.", "success")
@@ -85,15 +85,6 @@ def _own(annotation_id: int, allowed: Any) -> Annotation:
     if not allowed(user, note):
         abort(403, "Only the author can change this annotation.")
     return note
-
-
-def _page_url(slug: str, anchor: str, annotation_id: int) -> str:
-    return url_for("web.block", slug=slug, anchor=anchor) + f"#a-{annotation_id}"
-
-
-def _in_context(note: Annotation) -> str:
-    """Where the annotation is shown: its paragraph's page, scrolled to it."""
-    return _page_url(note.article.slug, note.block.anchor, note.id)
 
 
 def _sign_in_first(back_to: str) -> Response:

@@ -16,8 +16,10 @@ from app.models import AnnotationKind
 from app.services.annotations import NewAnnotation, Quote
 from app.services.errors import DomainError
 
-# Filled by the page's script, not typed: their errors are shown for the whole form.
-HIDDEN_FIELDS = frozenset({"parent", "quote_exact", "quote_prefix", "quote_suffix", "next"})
+# Fields whose errors are shown for the whole form: filled by the page's script, or a checkbox.
+HIDDEN_FIELDS = frozenset(
+    {"parent", "quote_exact", "quote_prefix", "quote_suffix", "next", "private", "remember"}
+)
 
 
 class LoginForm(FlaskForm):
