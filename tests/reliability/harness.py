@@ -152,7 +152,7 @@ class Server:
             f"--threads={self.threads}",
             "--timeout=60",
             "--graceful-timeout=5",
-            "--no-control-socket",  # gunicorn 23+ would share ~/.gunicorn/gunicorn.ctl with others
+            "--no-control-socket",  # else it opens ~/.gunicorn/gunicorn.ctl, shared by all
             "--error-logfile=-",
             f"--access-logfile={self.workdir / 'access.log'}",
         ]
@@ -166,7 +166,11 @@ class Server:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: killpg reaches every worker
             )
-        self.wait_ready()
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.kill()  # a server that never answered must not outlive the test
+            raise
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
@@ -182,7 +186,8 @@ class Server:
 
     def kill(self) -> None:
         """SIGKILL the master and every worker at once: no graceful anything."""
-        assert self.process is not None
+        if self.process is None:
+            return
         with suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
