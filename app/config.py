@@ -54,6 +54,9 @@ class Settings:
             "MAX_CONTENT_LENGTH": 1024 * 1024,
             "WTF_CSRF_TIME_LIMIT": None,
             "JSON_SORT_KEYS": False,
+            # Flask-Compress never closes a streamed file it compresses (a leaked handle per
+            # static file); streamed responses are static files, which a proxy serves anyway.
+            "COMPRESS_STREAMS": False,
         }
 
 

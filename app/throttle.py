@@ -17,7 +17,7 @@ from limits.strategies import MovingWindowRateLimiter
 from app.extensions import limiter
 
 LOGIN_RATE = "20 per minute"  # per address, every attempt
-REGISTER_RATE = "10 per hour"  # per address
+REGISTER_RATE = "60 per hour"  # per address: a class registers together from one network
 API_SIGNIN_RATE = "20 per minute"  # per address, for POST /api/v1/tokens
 WRITE_RATE = "60 per minute; 600 per hour"  # per signed-in user (or address)
 # After this many failures in the window, further attempts wait until the window frees up.

@@ -35,11 +35,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
 def live_server(app: Flask) -> Iterator[str]:
     """The app served on a free port in a thread, with CSRF protection on as in production."""
     app.config["WTF_CSRF_ENABLED"] = True
-    # Flask-Compress wraps a streamed file (a static file) in a generator that never closes it:
-    # a ResourceWarning per file, which this suite treats as an error. Static files go
-    # uncompressed here; pages are still compressed.
-    streams = app.config.get("COMPRESS_STREAMS", True)
-    app.config["COMPRESS_STREAMS"] = False
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -50,7 +45,6 @@ def live_server(app: Flask) -> Iterator[str]:
         thread.join(timeout=5)
         server.server_close()
         app.config["WTF_CSRF_ENABLED"] = False
-        app.config["COMPRESS_STREAMS"] = streams
 
 
 @pytest.fixture(scope="module")
