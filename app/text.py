@@ -7,12 +7,14 @@ bleach or the Markdown library.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import threading
+from functools import lru_cache, partial
 from html import escape
 from html.parser import HTMLParser
 
 import bleach
-from bleach.linkifier import Linker
+from bleach.linkifier import Linker, LinkifyFilter
+from bleach.sanitizer import Cleaner
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = frozenset(
@@ -50,23 +52,34 @@ def _set_rel(attrs: dict, new: bool = False) -> dict | None:
     return attrs
 
 
-@lru_cache(maxsize=1)
-def _linker() -> Linker:
+_local = threading.local()
+
+
+def _cleaner(tags: frozenset[str]) -> Cleaner:
+    """A Cleaner per thread and tag set: bleach's parser keeps state, so threads can't share."""
+    cache: dict[frozenset[str], Cleaner] = _local.__dict__.setdefault("cleaners", {})
+    if tags not in cache:
+        cache[tags] = _new_cleaner(tags)
+    return cache[tags]
+
+
+def _new_cleaner(tags: frozenset[str]) -> Cleaner:
+    # One parse does both jobs: the allowlist, then links (with our rel) through a filter.
     # No skip_tags: bleach escapes the text inside skipped tags a second time (`a<b` in code
     # would show as `a&lt;b`); a URL in code becoming a link is the lesser harm.
-    return Linker(callbacks=[_set_rel], parse_email=False)
-
-
-def _clean(html: str, tags: frozenset[str]) -> str:
-    cleaned = bleach.clean(
-        html,
+    linkify = partial(LinkifyFilter, callbacks=[_set_rel], parse_email=False)
+    return Cleaner(
         tags=tags,
         attributes=ALLOWED_ATTRIBUTES,
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
+        filters=[linkify],
     )
-    return _linker().linkify(cleaned)
+
+
+def _clean(html: str, tags: frozenset[str]) -> str:
+    return _cleaner(tags).clean(html)
 
 
 def render_markdown(source: str) -> str:

@@ -68,10 +68,12 @@ def post_annotation(slug: str) -> ResponseReturnValue:
     new = NewAnnotation(
         data.anchor, data.kind, data.body, data.parent, quote, data.private, data.group
     )
-    annotation_id = annotations.post_annotation(user, article, new).id
+    annotation = annotations.post_annotation(user, article, new)
+    # Everything the response shows is known once the row is flushed; presenting before the
+    # commit spares re-reading it (the commit expires the object).
+    body = present_annotation(annotation, user)
     db.session.commit()
-    body = present_annotation(annotations.get_annotation(user, annotation_id), user)
-    location = url_for("api.annotations.get_annotation", annotation_id=annotation_id)
+    location = url_for("api.annotations.get_annotation", annotation_id=body["id"])
     return body, 201, {"Location": location}
 
 

@@ -232,7 +232,9 @@ def post_annotation(actor: User, article: Article, data: NewAnnotation) -> Annot
         created_at=now,
         updated_at=now,
     )
-    annotation.author = actor
+    # The caller presents the new annotation straight away: give it what it was built from.
+    annotation.author, annotation.block, annotation.article = actor, block, article
+    annotation.group = audience.group
     db.session.add(annotation)
     db.session.flush()
     annotation.root_id = parent.root_id if parent else annotation.id

@@ -67,3 +67,13 @@ def test_inline_renderer_keeps_emphasis_and_drops_block_tags() -> None:
 
 def test_code_spans_are_escaped_exactly_once() -> None:
     assert render_markdown("`a<b && c`") == "<p><code>a&lt;b &amp;&amp; c</code></p>"
+
+
+def test_rendering_from_many_threads_at_once_gives_the_same_html() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    source = "*a* https://example.org `x<y` [bad](javascript:z)"
+    expected = render_markdown(source)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: render_markdown(source), range(200)))
+    assert set(results) == {expected}
