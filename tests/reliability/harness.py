@@ -363,6 +363,12 @@ class Load:
     def _start_clock(self) -> None:
         self._started = time.monotonic()
 
+    def running(self) -> bool:
+        return any(thread.is_alive() for thread in self._threads)
+
+    def posts_acknowledged(self) -> int:
+        return sum(len(ledger.bodies) for ledger in self.ledgers)
+
     def join(self) -> None:
         for thread in self._threads:
             thread.join(timeout=max(1.0, self._started + self.deadline + 30 - time.monotonic()))
