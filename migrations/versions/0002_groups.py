@@ -143,11 +143,14 @@ def upgrade():
 
 
 def downgrade():
-
     with op.batch_alter_table('annotations', schema=None) as batch_op:
         batch_op.drop_constraint(
             op.f('ck_annotations_group_iff_group_visibility'), type_='check'
         )
+    # Without groups a group note has no audience: keep it, as its author's private note.
+    op.execute("UPDATE annotations SET visibility = 'private' WHERE visibility = 'group'")
+
+    with op.batch_alter_table('annotations', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_annotations_group_id_groups'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_annotations_group_id'))
         batch_op.drop_column('moderation_reason')

@@ -1,0 +1,37 @@
+"""Migrations: the models match the schema they build, and downgrades keep data valid."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Annotation
+
+
+def test_the_migrations_build_exactly_the_schema_the_models_describe(app_ctx: Flask) -> None:
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == []
+
+
+def test_downgrading_groups_keeps_group_notes_as_private_notes_and_upgrades_again(make) -> None:
+    teacher = make.user(role="instructor")
+    article = make.article()
+    group = make.groups.group(teacher, articles=(article,))
+    note_id = make.groups.group_note(teacher, article, group).id
+    db.session.remove()
+    try:
+        downgrade(revision="0001_initial")
+        visibility = db.session.execute(
+            db.text("SELECT visibility FROM annotations WHERE id = :id"), {"id": note_id}
+        ).scalar_one()
+        assert visibility == "private"
+    finally:
+        db.session.remove()
+        upgrade()
+    db.session.remove()
+    assert db.session.scalar(select(Annotation.author_id).where(Annotation.id == note_id))
