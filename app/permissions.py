@@ -203,6 +203,11 @@ def can_see_body(user: Any, annotation: Annotation) -> bool:
     return _is_author(user, annotation) or _moderates(user, annotation)
 
 
+def can_see_moderation_reason(user: Any, annotation: Annotation) -> bool:
+    """Why a moderator acted is told to the annotation's author and its moderators alone."""
+    return _is_author(user, annotation) or _moderates(user, annotation)
+
+
 def can_edit_annotation(user: Any, annotation: Annotation) -> bool:
     return _is_author(user, annotation) and annotation.status != AnnotationStatus.DELETED
 

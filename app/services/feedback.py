@@ -36,15 +36,23 @@ def give_feedback(actor: User, annotation: Annotation, body: str) -> Feedback:
     return feedback
 
 
-def list_feedback(actor: Any, annotation: Annotation) -> list[Feedback]:
-    """The feedback on `annotation` that `actor` may read (none for anyone else)."""
+def list_feedback(
+    actor: Any, annotation: Annotation, after_id: int | None = None, limit: int | None = None
+) -> list[Feedback]:
+    """The feedback on `annotation` that `actor` may read (none for anyone else), oldest first.
+
+    `after_id` and `limit` page by id (ids grow with creation time).
+    """
     if not permissions.can_see_feedback(actor, annotation):
         return []
-    return list(
-        db.session.scalars(
-            select(Feedback)
-            .options(joinedload(Feedback.author))
-            .where(Feedback.annotation_id == annotation.id)
-            .order_by(Feedback.created_at)
-        )
+    stmt = (
+        select(Feedback)
+        .options(joinedload(Feedback.author))
+        .where(Feedback.annotation_id == annotation.id)
+        .order_by(Feedback.id)
     )
+    if after_id is not None:
+        stmt = stmt.where(Feedback.id > after_id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))

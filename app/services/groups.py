@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from app import permissions
@@ -210,6 +210,42 @@ def restore_member(actor: User, group: Group, username: str) -> None:
     db.session.flush()
 
 
+def rename_group(actor: User, group: Group, name: str) -> Group:
+    """Give the group a new name; its slug (and so its links) stays."""
+    _require_manager(actor, group)
+    clean = _clean_name(name)
+    if clean != group.name:
+        _log(actor, group, "rename", {"name": group.name})
+        group.name = clean
+        db.session.flush()
+    return group
+
+
+def update_group(
+    actor: User,
+    group: Group,
+    name: str | None = None,
+    archived: bool | None = None,
+    premoderation: str | None = None,
+    posts: int | None = None,
+) -> Group:
+    """Change several settings at once; each real change is logged, a same-value one is not."""
+    _require_manager(actor, group)
+    if name is None and archived is None and premoderation is None:
+        raise ValidationFailed(
+            "Nothing to change.", {"request": "Send name, archived and/or premoderation."}
+        )
+    if name is not None:
+        rename_group(actor, group, name)
+    if premoderation is not None:
+        wanted = (premoderation, group.premoderation_posts if posts is None else posts)
+        if wanted != (group.premoderation, group.premoderation_posts):
+            set_premoderation(actor, group, premoderation, posts)
+    if archived is not None and archived != group.is_archived:
+        set_archived(actor, group, archived)
+    return group
+
+
 def regenerate_join_code(actor: User, group: Group) -> str:
     """A fresh code; the old one stops working at once."""
     _require_manager(actor, group)
@@ -256,11 +292,13 @@ def assign_reading(
     )
     if existing is not None:
         existing.due_on = due_on  # assigning again updates the due date
+        existing.article = article
         db.session.flush()
         return existing
     reading = Reading(
         group_id=group.id, article_id=article.id, due_on=due_on, assigned_by_id=actor.id
     )
+    reading.article = article
     db.session.add(reading)
     db.session.flush()
     return reading
@@ -290,7 +328,12 @@ def list_members(group: Group) -> list[MemberRow]:
         select(Membership)
         .options(joinedload(Membership.user))
         .where(Membership.group_id == group.id, Membership.status == MembershipStatus.ACTIVE)
-        .order_by(Membership.role.desc(), Membership.joined_at)
+        # Instructors first (by name 'member' would sort before 'instructor'), then by joining.
+        .order_by(
+            case((Membership.role == GroupRole.INSTRUCTOR, 0), else_=1),
+            Membership.joined_at,
+            Membership.id,
+        )
     )
     return [MemberRow(m.user, m) for m in rows]
 
@@ -314,6 +357,23 @@ def list_my_groups(actor: User) -> list[tuple[Group, Membership]]:
         .order_by(Group.archived_at.is_not(None), Group.name)
     )
     return [(g, m) for g, m in rows]
+
+
+def list_my_groups_page(
+    actor: User, after_id: int | None = None, limit: int | None = None
+) -> list[tuple[Group, Membership]]:
+    """The actor's groups in the order they were created: one keyset page by group id."""
+    stmt = (
+        select(Group, Membership)
+        .join(Membership, Membership.group_id == Group.id)
+        .where(Membership.user_id == actor.id, Membership.status == MembershipStatus.ACTIVE)
+        .order_by(Group.id)
+    )
+    if after_id is not None:
+        stmt = stmt.where(Group.id > after_id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [(g, m) for g, m in db.session.execute(stmt)]
 
 
 def groups_reading(actor: object, article: Article) -> list[Group]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app import permissions
@@ -231,6 +231,7 @@ def flag_annotation(
     if exists is not None:
         raise Conflict("You have already flagged this annotation.")
     flag = Flag(annotation_id=annotation.id, user_id=actor.id, reason=reason, details=text)
+    flag.user = actor
     db.session.add(flag)
     db.session.flush()
     return flag
@@ -255,21 +256,39 @@ def _queue_filter(group: Group | None) -> Any:
     return in_scope, waiting, Annotation.status != _S.DELETED
 
 
-def moderation_queue(actor: User, group: Group | None, limit: int = 100) -> list[QueueItem]:
-    """Flagged and held annotations of a group (None: public ones, for admins), oldest first."""
+def moderation_queue(
+    actor: User, group: Group | None, limit: int = 100, after_id: int | None = None
+) -> list[QueueItem]:
+    """Flagged and held annotations of a group (None: public ones, for admins), oldest first.
+
+    `after_id` pages on: the items after that annotation in the queue's order. Each item comes
+    with its author, block, article and group loaded, its open flags, and its whole thread.
+    """
     if not permissions.can_moderate_group(actor, group):
         raise Forbidden("Only the group's instructors see its moderation queue.")
-    annotations = list(
-        db.session.scalars(
-            select(Annotation)
-            .join(Annotation.author)
-            .join(Annotation.block)
-            .options(contains_eager(Annotation.author), contains_eager(Annotation.block))
-            .where(*_queue_filter(group))
-            .order_by(Annotation.created_at, Annotation.id)
-            .limit(limit)
+    stmt = (
+        select(Annotation)
+        .join(Annotation.author)
+        .join(Annotation.block)
+        .options(
+            contains_eager(Annotation.author),
+            contains_eager(Annotation.block),
+            joinedload(Annotation.article),
+            joinedload(Annotation.group),
         )
+        .where(*_queue_filter(group))
+        .order_by(Annotation.created_at, Annotation.id)
+        .limit(limit)
     )
+    if after_id is not None:
+        last = select(Annotation.created_at).where(Annotation.id == after_id).scalar_subquery()
+        stmt = stmt.where(
+            or_(
+                Annotation.created_at > last,
+                and_(Annotation.created_at == last, Annotation.id > after_id),
+            )
+        )
+    annotations = list(db.session.scalars(stmt))
     items = {a.id: QueueItem(a) for a in annotations}
     if not items:
         return []
@@ -281,16 +300,21 @@ def moderation_queue(actor: User, group: Group | None, limit: int = 100) -> list
     )
     for flag in flags:
         items[flag.annotation_id].flags.append(flag)
-    _attach_threads(list(items.values()))
+    _attach_threads(actor, list(items.values()))
     return list(items.values())
 
 
-def _attach_threads(items: list[QueueItem]) -> None:
+def _attach_threads(actor: User, items: list[QueueItem]) -> None:
     roots = {item.annotation.root_id for item in items}
     thread = db.session.scalars(
         select(Annotation)
-        .options(joinedload(Annotation.author))
-        .where(Annotation.root_id.in_(roots))
+        .options(
+            joinedload(Annotation.author),
+            joinedload(Annotation.block),
+            joinedload(Annotation.article),
+            joinedload(Annotation.group),
+        )
+        .where(Annotation.root_id.in_(roots), permissions.visible_annotations(actor))
         .order_by(Annotation.created_at, Annotation.id)
     ).all()
     by_root: dict[int | None, list[Annotation]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Annotation, Notification, NotificationKind, User
@@ -49,11 +50,18 @@ def notify_reply(reply: Annotation, actor: User) -> None:
 
 
 def list_notifications(
-    user: User, unread_only: bool = False, limit: int = PAGE
+    user: User, unread_only: bool = False, limit: int = PAGE, before_id: int | None = None
 ) -> list[Notification]:
-    stmt = select(Notification).where(Notification.user_id == user.id)
+    """The user's notifications, newest first, with their actors loaded; `before_id` pages on."""
+    stmt = (
+        select(Notification)
+        .options(joinedload(Notification.actor))
+        .where(Notification.user_id == user.id)
+    )
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
+    if before_id is not None:
+        stmt = stmt.where(Notification.id < before_id)
     return list(db.session.scalars(stmt.order_by(Notification.id.desc()).limit(limit)))
 
 
