@@ -7,12 +7,26 @@ from flask import Blueprint
 from app.api import auth
 from app.api.annotations import bp as annotations_bp
 from app.api.articles import bp as articles_bp
+from app.api.feedback import bp as feedback_bp
+from app.api.groups import bp as groups_bp
 from app.api.me import bp as me_bp
+from app.api.moderation import bp as moderation_bp
+from app.api.notifications import bp as notifications_bp
 from app.api.openapi import bp as openapi_bp
 from app.api.tokens import bp as tokens_bp
 from app.extensions import csrf, login_manager
 
-RESOURCES = (tokens_bp, me_bp, articles_bp, annotations_bp, openapi_bp)
+RESOURCES = (
+    tokens_bp,
+    me_bp,
+    articles_bp,
+    annotations_bp,
+    groups_bp,
+    moderation_bp,
+    feedback_bp,
+    notifications_bp,
+    openapi_bp,
+)
 
 bp = Blueprint("api", __name__)
 # Identity first (a bad token is a 401 before anything else), then CSRF for cookie writes.

@@ -108,7 +108,9 @@ def edit_annotation(annotation_id: int) -> ResponseReturnValue:
     "annotations",
     {204: None},
     auth="required",
-    errors=(403,),
+    errors=(403, 409),
+    description="Deleting it again is a 409. A moderator's delete is logged and undone with "
+    "the `restore` moderation action.",
 )
 def delete_annotation(annotation_id: int) -> ResponseReturnValue:
     user = require_user()

@@ -35,8 +35,20 @@ def json_body(model: type[M]) -> M:
     """The request's JSON body as `model`: 415 if not JSON, 400 if malformed, 422 if invalid."""
     if not request.is_json:
         raise UnsupportedMediaType("Send the body as JSON, with Content-Type: application/json.")
+    return _validate(model, request.get_data(cache=False) or b"")
+
+
+def optional_json_body(model: type[M]) -> M:
+    """json_body for calls whose fields are all optional: no body at all stands for `{}`."""
+    raw = request.get_data(cache=True)
+    if not raw:
+        return _validate(model, b"{}")
+    return json_body(model)
+
+
+def _validate(model: type[M], raw: bytes) -> M:
     try:
-        return model.model_validate_json(request.get_data(cache=False) or b"", strict=True)
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         if any(e["type"] == "json_invalid" for e in errors):

@@ -51,6 +51,7 @@ class Operation:
     responses: dict[int, type[BaseModel] | dict[str, Any] | None]
     auth: Auth = "optional"
     body: type[BaseModel] | None = None
+    body_optional: bool = False  # every field optional: the body may be left out
     query: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
     description: str = ""
@@ -201,7 +202,7 @@ def _operation(op: Operation, rule: Rule, method: str, schemas: Schemas) -> dict
         document["parameters"] = parameters
     if op.body is not None:
         body = schemas.ref(op.body, "validation")
-        document["requestBody"] = {"required": True, "content": _content(body)}
+        document["requestBody"] = {"required": not op.body_optional, "content": _content(body)}
     return document
 
 

@@ -7,7 +7,23 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from app import permissions
-from app.models import Annotation, AnnotationKind, ApiToken, Article, Block, User
+from app.models import (
+    Annotation,
+    AnnotationKind,
+    ApiToken,
+    Article,
+    Block,
+    Feedback,
+    Flag,
+    Group,
+    Membership,
+    ModerationAction,
+    Notification,
+    Reading,
+    User,
+)
+from app.services.groups import MemberRow
+from app.services.moderation import QueueItem
 from app.services.reading import ArticleSummary
 
 Json = dict[str, Any]
@@ -98,4 +114,155 @@ def present_annotation(annotation: Annotation, viewer: User | None) -> Json:
         "updated": iso_datetime(annotation.updated_at),
         "status": annotation.status,
         "reply_count": annotation.reply_count,
+        "pinned": annotation.pinned,
+        "locked": annotation.locked,
+        "moderation_reason": (
+            annotation.moderation_reason
+            if permissions.can_see_moderation_reason(viewer, annotation)
+            else None
+        ),
     }
+
+
+# --- reading groups ---------------------------------------------------------------------------
+
+
+def present_group_summary(group: Group, viewer: User | None) -> Json:
+    """A group as `viewer` sees it: the join code only for those who manage it."""
+    member = permissions.membership(viewer, group.id)
+    shown: Json = {
+        "slug": group.slug,
+        "name": group.name,
+        "role": member.role if member is not None else None,
+        "archived": group.is_archived,
+        "premoderation": {"mode": group.premoderation, "posts": group.premoderation_posts},
+        "created": iso_datetime(group.created_at),
+    }
+    if permissions.can_moderate_group(viewer, group):
+        shown["join_code"] = group.join_code
+        shown["join_code_expires"] = iso_datetime(group.join_code_expires_at)
+    return shown
+
+
+def present_group(
+    group: Group, viewer: User | None, members: Sequence[MemberRow], readings: Sequence[Reading]
+) -> Json:
+    """The group with its readings and members; suspensions only for those who manage it."""
+    manages = permissions.can_moderate_group(viewer, group)
+    return {
+        **present_group_summary(group, viewer),
+        "readings": [present_reading(r) for r in readings],
+        "members": [present_member(row.user, row.membership, manages) for row in members],
+    }
+
+
+def present_reading(reading: Reading) -> Json:
+    """Needs the reading's article loaded."""
+    return {
+        "article": reading.article.slug,
+        "title": reading.article.title,
+        "due": iso_date(reading.due_on),
+    }
+
+
+def present_member(user: User, membership: Membership, manages: bool) -> Json:
+    shown: Json = {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": membership.role,
+        "joined": iso_datetime(membership.joined_at),
+    }
+    if manages:
+        until = membership.suspended_until
+        shown["suspended_until"] = iso_datetime(until) if until is not None else None
+    return shown
+
+
+def present_suspension(user: User, until: datetime, reason: str | None) -> Json:
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "suspended_until": iso_datetime(until),
+        "reason": reason,
+    }
+
+
+# --- moderation -------------------------------------------------------------------------------
+
+
+def _flag_fields(flag: Flag) -> Json:
+    """Needs the flag's user loaded."""
+    return {
+        "reason": flag.reason,
+        "details": flag.details,
+        "by": present_author(flag.user),
+        "created": iso_datetime(flag.created_at),
+    }
+
+
+def present_flag(flag: Flag) -> Json:
+    return {"annotation": flag.annotation_id, **_flag_fields(flag)}
+
+
+def present_queue_item(item: QueueItem, viewer: User) -> Json:
+    annotation = item.annotation
+    return {
+        "annotation": present_annotation(annotation, viewer),
+        "anchor": annotation.block.anchor,
+        "block_text": annotation.block.text,
+        "flags": [_flag_fields(flag) for flag in item.flags],
+        "thread": [present_annotation(a, viewer) for a in item.thread],
+    }
+
+
+def present_log_entry(entry: ModerationAction) -> Json:
+    """Needs the entry's actor and subject user loaded."""
+    subject = entry.subject_user
+    return {
+        "id": entry.id,
+        "action": entry.action,
+        "actor": present_author(entry.actor),
+        "subject": {
+            "annotation": entry.annotation_id,
+            "user": present_author(subject) if subject is not None else None,
+        },
+        "reason": entry.reason,
+        "previous": entry.previous,
+        "created": iso_datetime(entry.created_at),
+    }
+
+
+def present_feedback(feedback: Feedback) -> Json:
+    """Needs the feedback's author loaded."""
+    return {
+        "id": feedback.id,
+        "annotation": feedback.annotation_id,
+        "body": feedback.body,
+        "body_html": feedback.body_html,
+        "author": present_author(feedback.author),
+        "created": iso_datetime(feedback.created_at),
+    }
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+def present_notification(note: Notification) -> Json:
+    """Needs the notification's actor loaded."""
+    return {
+        "id": note.id,
+        "kind": note.kind,
+        "message": note.message,
+        "annotation": note.annotation_id,
+        "actor": present_author(note.actor) if note.actor is not None else None,
+        "created": iso_datetime(note.created_at),
+        "read": note.read_at is not None,
+    }
+
+
+def present_counts(unread: int, queue: int) -> Json:
+    return {"unread": unread, "queue": queue}
+
+
+def present_marked(marked: int) -> Json:
+    return {"marked": marked}

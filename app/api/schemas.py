@@ -7,13 +7,23 @@ responses against them, so the two cannot drift apart.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.api.pagination import MAX_ID, PageQuery
-from app.models import AnnotationKind, AnnotationStatus, BlockKind, Role
+from app.models import (
+    AnnotationKind,
+    AnnotationStatus,
+    BlockKind,
+    FlagReason,
+    GroupRole,
+    NotificationKind,
+    Premoderation,
+    Role,
+)
+from app.services.errors import ValidationFailed
 
 
 def _no_nul(value: str) -> str:
@@ -28,6 +38,14 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 # non-blank text is required.
 NON_BLANK: dict[str, Any] = {"minLength": 1, "pattern": r"\S"}
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Why a moderator acted (or a flag was raised): optional, at most 1,000 characters.
+Reason = Annotated[
+    Annotated[str, Field(max_length=1000), AfterValidator(_no_nul)] | None,
+    Field(description="Why; at most 1,000 characters."),
+]
+ModerationActionName = Literal[
+    "hide", "unhide", "approve", "lock", "unlock", "pin", "unpin", "delete", "restore"
+]
 
 
 class Request(BaseModel):
@@ -88,6 +106,103 @@ class AnnotationFilters(PageQuery):
     group: Text | None = Field(None, description="Only this reading group's.")
 
 
+class GroupCreate(Request):
+    name: Text = Field(description="1–120 characters.", json_schema_extra=NON_BLANK)
+
+
+class JoinIn(Request):
+    join_code: Text = Field(
+        description="The code the instructor gave out (case, spaces and dashes are ignored).",
+        json_schema_extra=NON_BLANK,
+    )
+
+
+class PremoderationIn(Request):
+    mode: Premoderation = Field(
+        description="`off`; `new_members`: a member's first `posts` posts wait for approval; "
+        "`all`: every member's post does."
+    )
+    posts: int | None = Field(None, ge=1, le=100, description="For `new_members` (default 3).")
+
+
+class GroupUpdate(Request):
+    """At least one of the fields; each real change is logged."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    name: Text | None = Field(None, description="1–120 characters.", json_schema_extra=NON_BLANK)
+    archived: bool | None = Field(
+        None, description="An archived group is read-only and takes no new members."
+    )
+    premoderation: PremoderationIn | None = None
+
+
+class ReadingCreate(Request):
+    article: Text = Field(description="The article's slug.", json_schema_extra={"minLength": 1})
+    due: date | None = Field(None, description="When the class should have read it.")
+
+
+class MemberUpdate(Request):
+    role: GroupRole
+
+
+class RemovalIn(Request):
+    reason: Reason = None
+
+
+class SuspensionCreate(Request):
+    """Either `until` or `days`."""
+
+    until: AwareDatetime | None = Field(
+        None, description="When the suspension ends (ISO 8601 with a zone), within a year."
+    )
+    days: int | None = Field(None, ge=1, le=365, description="Or: for this many days from now.")
+    reason: Reason = None
+
+    def end(self, now: datetime) -> datetime:
+        """The moment the suspension ends; ValidationFailed unless exactly one way is given."""
+        if (self.until is None) == (self.days is None):
+            raise ValidationFailed(
+                "Say when the suspension ends.", {"until": "Send either `until` or `days`."}
+            )
+        if self.until is not None:
+            return self.until.astimezone(UTC)
+        return now + timedelta(days=self.days or 0)
+
+
+class UnsuspendIn(Request):
+    reason: Reason = None
+
+
+class FlagCreate(Request):
+    reason: FlagReason
+    details: Reason = Field(None, description="What is wrong; required when reason is `other`.")
+
+
+class ModerationIn(Request):
+    action: ModerationActionName = Field(
+        description="Each action is undone by its pair: hide/unhide, lock/unlock, pin/unpin, "
+        "delete/restore; `approve` publishes a held annotation or dismisses its flags."
+    )
+    reason: Reason = Field(None, description="Told to the author; kept in the log.")
+
+
+class FeedbackCreate(Request):
+    body: Text = Field(
+        description="Markdown, 1–10,000 characters after trimming.", json_schema_extra=NON_BLANK
+    )
+
+
+class MarkRead(Request):
+    ids: list[Id] | None = Field(
+        None, max_length=500, description="These notifications; leave out to mark all read."
+    )
+
+
+class NotificationFilters(PageQuery):
+    unread: bool = Field(False, description="Only the unread ones.")
+
+
 # Responses
 
 
@@ -130,6 +245,11 @@ class AnnotationOut(Response):
         description="`pending` (held for a moderator) is shown to its author alone."
     )
     reply_count: int = Field(description="Direct replies that everyone can see.")
+    pinned: bool = Field(description="Picked by a moderator as exemplary (an extension).")
+    locked: bool = Field(description="Takes no new replies (an extension).")
+    moderation_reason: str | None = Field(
+        description="Why a moderator hid it: shown to its author and moderators, else null."
+    )
 
 
 class ArticleSummaryOut(Response):
@@ -164,6 +284,155 @@ class ArticlePage(Response):
 class AnnotationPage(Response):
     items: list[AnnotationOut]
     next: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
+
+
+NEXT = "Pass as ?cursor= for the next page; null at the end."
+
+
+class PremoderationOut(Response):
+    mode: Premoderation
+    posts: int = Field(description="How many posts of a new member are held (`new_members`).")
+
+
+class GroupSummaryOut(Response):
+    slug: str
+    name: str
+    role: GroupRole | None = Field(
+        description="The caller's role in the group (null for a site admin who is not in it)."
+    )
+    archived: bool
+    premoderation: PremoderationOut
+    created: datetime
+    join_code: str | None = Field(None, description="Instructors only (absent for members).")
+    join_code_expires: datetime | None = Field(
+        None, description="Instructors only (absent for members)."
+    )
+
+
+class ReadingOut(Response):
+    article: str = Field(description="The article's slug.")
+    title: str
+    due: date | None
+
+
+class MemberOut(Response):
+    username: str
+    display_name: str
+    role: GroupRole
+    joined: datetime
+    suspended_until: datetime | None = Field(
+        None, description="Instructors only (absent for members): when a suspension ends."
+    )
+
+
+class GroupOut(GroupSummaryOut):
+    readings: list[ReadingOut] = Field(description="Soonest due first; undated ones last.")
+    members: list[MemberOut] = Field(description="Instructors first, then by joining date.")
+
+
+class GroupPage(Response):
+    items: list[GroupSummaryOut]
+    next: str | None = Field(description=NEXT)
+
+
+class SuspensionOut(Response):
+    username: str
+    display_name: str
+    suspended_until: datetime
+    reason: str | None
+
+
+class FlagOut(Response):
+    annotation: int
+    reason: FlagReason
+    details: str | None
+    by: AuthorOut
+    created: datetime
+
+
+class QueueFlagOut(Response):
+    reason: FlagReason
+    details: str | None
+    by: AuthorOut
+    created: datetime
+
+
+class QueueItemOut(Response):
+    annotation: AnnotationOut = Field(description="As its moderators see it (body included).")
+    anchor: str
+    block_text: str = Field(description="The plain text of the block it is on.")
+    flags: list[QueueFlagOut] = Field(description="Open flags, oldest first.")
+    thread: list[AnnotationOut] = Field(description="Its whole thread, oldest first.")
+
+
+class QueuePage(Response):
+    items: list[QueueItemOut] = Field(description="Oldest first.")
+    next: str | None = Field(description=NEXT)
+
+
+class LogSubjectOut(Response):
+    annotation: int | None = Field(description="The annotation acted on, if any.")
+    user: AuthorOut | None = Field(description="The member acted on, if any.")
+
+
+class LogEntryOut(Response):
+    id: int
+    action: str = Field(
+        description="An annotation action (hide, unhide, approve, lock, unlock, pin, unpin, "
+        "delete, restore), a member action (suspend, unsuspend, remove_member, restore_member, "
+        "role_member, role_instructor) or a group one (rename, archive, unarchive, "
+        "premoderation, regenerate_code, unassign_reading)."
+    )
+    actor: AuthorOut
+    subject: LogSubjectOut
+    reason: str | None
+    previous: dict[str, Any] = Field(description="What the action changed, as it was before.")
+    created: datetime
+
+
+class LogPage(Response):
+    items: list[LogEntryOut] = Field(description="Newest first.")
+    next: str | None = Field(description=NEXT)
+
+
+class FeedbackOut(Response):
+    id: int
+    annotation: int
+    body: str
+    body_html: str
+    author: AuthorOut
+    created: datetime
+
+
+class FeedbackPage(Response):
+    items: list[FeedbackOut] = Field(description="Oldest first.")
+    next: str | None = Field(description=NEXT)
+
+
+class NotificationOut(Response):
+    id: int
+    kind: NotificationKind
+    message: str
+    annotation: int | None = Field(description="The annotation it is about, if any.")
+    actor: AuthorOut | None
+    created: datetime
+    read: bool
+
+
+class NotificationPage(Response):
+    items: list[NotificationOut] = Field(description="Newest first.")
+    next: str | None = Field(description=NEXT)
+
+
+class NotificationCountOut(Response):
+    unread: int = Field(description="Unread notifications.")
+    queue: int = Field(
+        description="Items waiting in the queues of the groups the caller moderates."
+    )
+
+
+class MarkedOut(Response):
+    marked: int = Field(description="How many notifications this call marked read.")
 
 
 ErrorCode = Literal[

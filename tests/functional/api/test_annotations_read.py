@@ -14,6 +14,8 @@ CONTRACT_KEYS = {
     "id", "article", "anchor", "kind", "body", "body_html", "parent", "quote", "group",
     "author", "created", "updated", "status", "reply_count",
 }  # fmt: skip
+# Documented extensions of the contract's shape (moderation state).
+EXTENSION_KEYS = {"pinned", "locked", "moderation_reason"}
 
 
 def _list(client, query: str = "", slug: str = "essay", **kw):  # type: ignore[no-untyped-def]
@@ -22,7 +24,9 @@ def _list(client, query: str = "", slug: str = "essay", **kw):  # type: ignore[n
     return response.get_json()
 
 
-def test_an_annotation_has_exactly_the_contract_fields(client, make) -> None:
+def test_an_annotation_has_exactly_the_contract_fields_and_the_documented_extensions(
+    client, make
+) -> None:
     ada = make.user("ada", display_name="Ada L.")
     article = make.article(slug="essay")
     root = make.annotation(ada, article, anchor="p2", quote=Quote("a claim", "makes ", " that"))
@@ -30,7 +34,7 @@ def test_an_annotation_has_exactly_the_contract_fields(client, make) -> None:
     response = client.get(f"{API}/annotations/{root.id}")
     assert response.status_code == 200
     data = response.get_json()
-    assert set(data) == CONTRACT_KEYS
+    assert set(data) == CONTRACT_KEYS | EXTENSION_KEYS
     assert data | {"created": None, "updated": None} == {
         "id": root.id,
         "article": "essay",
@@ -46,6 +50,9 @@ def test_an_annotation_has_exactly_the_contract_fields(client, make) -> None:
         "updated": None,
         "status": "visible",
         "reply_count": 1,
+        "pinned": False,
+        "locked": False,
+        "moderation_reason": None,
     }
     assert data["created"].endswith("Z")
     assert data["created"] == data["updated"]
