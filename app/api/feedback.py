@@ -46,7 +46,8 @@ def give_feedback(annotation_id: int) -> ResponseReturnValue:
     {200: FeedbackPage},
     auth="required",
     query=PageQuery,
-    description="Anyone else who can see the annotation gets an empty list.",
+    errors=(403,),
+    description="Anyone else who can see the annotation is refused (403).",
 )
 def list_feedback(annotation_id: int) -> ResponseReturnValue:
     user = require_user()

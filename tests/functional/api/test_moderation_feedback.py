@@ -30,7 +30,8 @@ def test_an_instructors_feedback_is_read_by_the_author_and_instructors_alone(
     for reader in (room.student, room.teacher):
         page = room.get(_path(room), reader).get_json()
         assert ([f["id"] for f in page["items"]], page["next"]) == ([body["id"]], None)
-    assert room.get(_path(room), room.peer).get_json() == {"items": [], "next": None}
+    refused = room.get(_path(room), room.peer)
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (403, "forbidden")
     assert room.get(_path(room), room.outsider).status_code == 404
 
 
