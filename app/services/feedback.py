@@ -61,10 +61,10 @@ def list_feedback(
 def list_feedback_for(actor: Any, notes: list[Annotation]) -> dict[int, list[Feedback]]:
     """The feedback `actor` may read on each of `notes`, by annotation id, in one query.
 
-    Notes the actor may not see feedback on are left out before asking, so a page of other
-    people's public notes costs no query at all.
+    Only group notes take feedback, and notes the actor may not see it on are left out before
+    asking: a page of public notes costs no query at all.
     """
-    ids = {a.id for a in notes if permissions.can_see_feedback(actor, a)}
+    ids = {a.id for a in notes if a.group_id is not None and permissions.can_see_feedback(actor, a)}
     if not ids:
         return {}
     found: dict[int, list[Feedback]] = {}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app import permissions
 from app.extensions import db
@@ -28,6 +28,8 @@ from app.models.group import JOIN_CODE_LIFETIME, new_join_code
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 MAX_NAME = 120
+# Pages under /groups/ whose names a group's slug must not take.
+RESERVED_SLUGS = frozenset({"new", "join"})
 
 
 def slugify(text: str, max_length: int = 60) -> str:
@@ -38,7 +40,7 @@ def slugify(text: str, max_length: int = 60) -> str:
 
 def _unique_slug(base: str) -> str:
     like = (Group.slug == base) | Group.slug.like(f"{base}-%")
-    taken = set(db.session.scalars(select(Group.slug).where(like)))
+    taken = set(db.session.scalars(select(Group.slug).where(like))) | RESERVED_SLUGS
     if base not in taken:
         return base
     n = 2
@@ -95,8 +97,9 @@ def get_group(actor: object, slug: str) -> Group:
     return group
 
 
-def join_group(actor: User, code: str) -> Group:
-    """Join by code (or invite link); joining again after leaving restores the membership."""
+def find_group_by_code(code: str) -> Group:
+    """The group a join code (or invite link) opens, for its invite page; unknown or expired
+    codes are ValidationFailed, as when joining."""
     clean = (code or "").strip().upper().replace("-", "").replace(" ", "")
     group = db.session.scalar(select(Group).where(Group.join_code == clean)) if clean else None
     if group is None:
@@ -106,6 +109,12 @@ def join_group(actor: User, code: str) -> Group:
             "That join code has expired.",
             {"join_code": "Ask your instructor for a new code."},
         )
+    return group
+
+
+def join_group(actor: User, code: str) -> Group:
+    """Join by code (or invite link); joining again after leaving restores the membership."""
+    group = find_group_by_code(code)
     if not permissions.can_join_group(actor, group):
         raise Conflict("This group is archived and takes no new members.")
     member = db.session.scalar(
@@ -334,6 +343,18 @@ def list_members(group: Group) -> list[MemberRow]:
             Membership.joined_at,
             Membership.id,
         )
+    )
+    return [MemberRow(m.user, m) for m in rows]
+
+
+def list_removed_members(group: Group) -> list[MemberRow]:
+    """The members an instructor removed (restore_member re-admits them), by username."""
+    rows = db.session.scalars(
+        select(Membership)
+        .join(Membership.user)
+        .options(contains_eager(Membership.user))
+        .where(Membership.group_id == group.id, Membership.status == MembershipStatus.REMOVED)
+        .order_by(User.username)
     )
     return [MemberRow(m.user, m) for m in rows]
 

@@ -29,7 +29,8 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services.errors import Conflict, Forbidden, ValidationFailed
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.groups import restore_member
 from app.services.notifications import notify
 from app.services.threads import set_status
 
@@ -150,6 +151,26 @@ def _status_before_delete(annotation: Annotation) -> str:
     if entry is None or entry.action != "delete":
         raise Conflict("Its author deleted this annotation; only they could post it again.")
     return str(entry.previous.get("status", _S.VISIBLE))
+
+
+def applicable_actions(annotation: Annotation) -> list[str]:
+    """The actions that apply to the annotation's state now, for a moderator's buttons.
+
+    Approving a visible annotation only dismisses its flags: the queue offers that, as "keep".
+    """
+    found = []
+    for action in ANNOTATION_ACTIONS:
+        allowed, _ = _STATUS_RULES[action]
+        if annotation.status not in allowed:
+            continue
+        if action in _TOGGLES:
+            attr, value = _TOGGLES[action]
+            if getattr(annotation, attr) == value:
+                continue
+        if action == "approve" and annotation.status != _S.PENDING:
+            continue
+        found.append(action)
+    return found
 
 
 def moderate_annotation(
@@ -324,8 +345,8 @@ def _attach_threads(actor: User, items: list[QueueItem]) -> None:
         item.thread = by_root.get(item.annotation.root_id, [])
 
 
-def queue_size(actor: User) -> int:
-    """How many items wait in the queues of every group `actor` moderates."""
+def _waiting_in_queues_of(actor: User) -> tuple[Any, ...]:
+    """SQL filters for the items waiting in every queue `actor` works."""
     if permissions.can_moderate_group(actor, None):
         groups: Any = select(Group.id)
     else:
@@ -338,16 +359,29 @@ def queue_size(actor: User) -> int:
     scope = Annotation.group_id.in_(groups)
     if permissions.can_moderate_group(actor, None):
         scope = or_(scope, Annotation.visibility == "public")
-    return int(
-        db.session.scalar(
-            select(func.count()).where(
-                scope,
-                Annotation.status != _S.DELETED,
-                or_(Annotation.status == _S.PENDING, Annotation.id.in_(flagged)),
-            )
-        )
-        or 0
+    return (
+        scope,
+        Annotation.status != _S.DELETED,
+        or_(Annotation.status == _S.PENDING, Annotation.id.in_(flagged)),
     )
+
+
+def queue_size(actor: User) -> int:
+    """How many items wait in the queues of every group `actor` moderates."""
+    return int(db.session.scalar(select(func.count()).where(*_waiting_in_queues_of(actor))) or 0)
+
+
+def queue_sizes(actor: User) -> dict[str | None, int]:
+    """How many items wait in each queue `actor` works, by group slug (None: the public
+    queue, for admins), in one query; queues with nothing waiting are left out."""
+    rows = db.session.execute(
+        select(Group.slug, func.count())
+        .select_from(Annotation)
+        .outerjoin(Group, Group.id == Annotation.group_id)
+        .where(*_waiting_in_queues_of(actor))
+        .group_by(Group.slug)
+    )
+    return {slug: int(n) for slug, n in rows}
 
 
 def moderation_log(
@@ -426,3 +460,83 @@ def unsuspend_member(
     permissions.forget_memberships()
     db.session.flush()
     return entry
+
+
+# --- undo ---------------------------------------------------------------------------------
+
+# The action that undoes each action the log offers to undo.
+INVERSES = {
+    "hide": "unhide",
+    "lock": "unlock",
+    "pin": "unpin",
+    "delete": "restore",
+    "suspend": "unsuspend",
+    "remove_member": "restore_member",
+}
+# Actions that set (or reset) the same thing: a later one of these makes an earlier one stale.
+_SAME_THING = {action: action for action in INVERSES} | {
+    inverse: action for action, inverse in INVERSES.items()
+}
+
+
+def undoable(entries: list[ModerationAction]) -> set[int]:
+    """The ids of the entries (given newest first) that an Undo still applies to: the action
+    has an inverse and nothing later in the log set the same thing again, or back."""
+    seen: set[tuple[int | None, int | None, str]] = set()
+    found: set[int] = set()
+    for entry in entries:
+        thing = _SAME_THING.get(entry.action)
+        if thing is None:
+            continue
+        key = (entry.annotation_id, entry.subject_user_id, thing)
+        if key not in seen and entry.action in INVERSES:
+            found.add(entry.id)
+        seen.add(key)
+    return found
+
+
+def undo_action(
+    actor: User, group: Group, entry_id: int, reason: str | None = None
+) -> ModerationAction | None:
+    """Apply the inverse of one entry of the group's log (hide → unhide, suspend → lift, ...).
+
+    The inverse is an action of its own, checked and logged like any other.
+    """
+    if not permissions.can_moderate_group(actor, group):
+        raise Forbidden("Only the group's instructors can undo its moderation.")
+    entry = db.session.scalar(
+        select(ModerationAction)
+        .options(joinedload(ModerationAction.subject_user))
+        .where(ModerationAction.id == entry_id, ModerationAction.group_id == group.id)
+    )
+    if entry is None:
+        raise NotFound("No such entry in this group's log.")
+    inverse = INVERSES.get(entry.action)
+    if inverse is None:
+        raise Conflict("That action has no undo.")
+    if entry.annotation_id is not None:
+        annotation = db.session.get(Annotation, entry.annotation_id)
+        if annotation is None:
+            raise NotFound("No such annotation.")
+        return moderate_annotation(actor, annotation, inverse, reason)
+    if entry.subject_user is None:
+        raise Conflict("That action has no undo.")
+    if inverse == "unsuspend":
+        return unsuspend_member(actor, group, entry.subject_user, reason)
+    restore_member(actor, group, entry.subject_user.username)
+    return None
+
+
+def log_annotations(actor: User, entries: list[ModerationAction]) -> dict[int, Annotation]:
+    """The annotations the log entries are about, with their authors, in one query."""
+    ids = {e.annotation_id for e in entries if e.annotation_id is not None}
+    if not ids:
+        return {}
+    return {
+        a.id: a
+        for a in db.session.scalars(
+            select(Annotation)
+            .options(joinedload(Annotation.author))
+            .where(Annotation.id.in_(ids), permissions.visible_annotations(actor))
+        )
+    }

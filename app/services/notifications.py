@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models import Annotation, Notification, NotificationKind, User
 from app.models.base import utcnow
+from app.services.errors import NotFound
 
 PAGE = 50
 
@@ -87,3 +88,18 @@ def mark_read(user: User, ids: list[int] | None = None) -> int:
     if ids is not None:
         stmt = stmt.where(Notification.id.in_(ids))
     return db.session.execute(stmt).rowcount or 0
+
+
+def open_notification(user: User, notification_id: int) -> Notification:
+    """One of the user's own notifications, marked read; NotFound for anyone else's."""
+    note = db.session.scalar(
+        select(Notification).where(
+            Notification.id == notification_id, Notification.user_id == user.id
+        )
+    )
+    if note is None:
+        raise NotFound("No such notification.")
+    if note.read_at is None:
+        note.read_at = utcnow()
+        db.session.flush()
+    return note
