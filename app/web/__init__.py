@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from app.web import articles, auth, discussion, health
+from app.web import (
+    articles,
+    auth,
+    discussion,
+    groups,
+    header,
+    health,
+    moderation,
+    notifications,
+)
 from app.web.blueprint import bp as web_bp
 
 # The page modules add their routes to the one `web` blueprint (endpoints web.<name>).
-PAGE_MODULES = (articles, auth, discussion)
+PAGE_MODULES = (articles, auth, discussion, groups, header, moderation, notifications)
 BLUEPRINTS = (health.bp, web_bp)

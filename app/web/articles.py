@@ -8,18 +8,41 @@ from flask import redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from app.models import Annotation, Article, Block
-from app.services import annotations, reading
+from app.models import Annotation, Article, Block, Group
+from app.services import annotations, feedback, groups, reading
+from app.services.errors import NotFound
 from app.web.blueprint import bp, viewer
-from app.web.present import Aside, BlockView, Discussion
+from app.web.present import Aside, BlockView, Discussion, Switcher, posting_closed
 
 
-def discussion_scope() -> Any:
-    """Which discussion the pages show: for now the public one, with the reader's own notes.
+def load_group(slug: str) -> Group:
+    """The group a URL names, if the viewer is in it (or an admin); NotFound for all others."""
+    if "\x00" in slug:  # PostgreSQL cannot even compare it; no slug holds one
+        raise NotFound("No such group.")
+    return groups.get_group(viewer(), slug)
 
-    A group switcher would resolve the chosen group here and return `in_scope(group)`.
-    """
-    return reading.in_scope(None)
+
+def selected_group() -> Group | None:
+    """The group whose discussion the page shows: `?group=<slug>`, or the `group` field of a
+    posted form; None for the public discussion. A group the viewer is not in is NotFound."""
+    slug = (request.args.get("group") or request.form.get("group") or "").strip()
+    return load_group(slug) if slug else None
+
+
+def discussion_scope(group: Group | None) -> Any:
+    """One discussion at a time: the group's, or the public one with the reader's own notes."""
+    return reading.in_scope(group)
+
+
+def switcher(article: Article, group: Group | None, endpoint: str, **args: str) -> Switcher | None:
+    """The discussions the reader may switch between on this article (None: public only)."""
+    user = viewer()
+    if not user.is_authenticated:
+        return None
+    choices = groups.groups_reading(user, article)
+    if group is not None and all(g.id != group.id for g in choices):
+        choices.append(group)  # a group note's link still opens after the reading is taken off
+    return Switcher(endpoint, args, group, choices) if choices else None
 
 
 @bp.get("/")
@@ -29,12 +52,15 @@ def index() -> str:
 
 @bp.get("/articles/<slug>")
 def article(slug: str) -> str:
-    user, scope = viewer(), discussion_scope()
+    user = viewer()
     article = reading.get_article(slug)
+    group = selected_group()
+    scope = discussion_scope(group)
     blocks = reading.list_blocks(article)
     counts = reading.block_counts(user, article, scope)
     quotes = reading.quotes_by_block(user, article, scope)
     previews = reading.preview_threads(user, article, scope=scope)
+    notes = feedback.list_feedback_for(user, [a for shown in previews.values() for a in shown])
     asides = asides_by_anchor(article, blocks)
     views = [
         BlockView(
@@ -43,18 +69,25 @@ def article(slug: str) -> str:
             quotes=quotes.get(b.id, []),
             previews=previews.get(b.id, []),
             asides=asides.get(b.anchor, []),
-            ctx=Discussion(user, article.slug, b.anchor),
+            ctx=Discussion(user, article.slug, b.anchor, group=group, feedback=notes),
         )
         for b in blocks
     ]
-    return render_template("articles/article.html", article=article, views=views)
+    return render_template(
+        "articles/article.html",
+        article=article,
+        views=views,
+        group=group,
+        closed=posting_closed(user, group),
+        switcher=switcher(article, group, "web.article", slug=article.slug),
+    )
 
 
 @bp.get("/articles/<slug>/p/<anchor>")
 def block(slug: str, anchor: str) -> tuple[str, int]:
     article = reading.get_article(slug)
     block = reading.get_block(article, anchor)
-    return render_block_page(article, block, open_form=_requested_form())
+    return render_block_page(article, block, selected_group(), open_form=_requested_form())
 
 
 @bp.get("/annotations/<int:annotation_id>")
@@ -62,14 +95,16 @@ def annotation(annotation_id: int) -> Response:
     return redirect(in_context(annotations.get_annotation(viewer(), annotation_id)))
 
 
-def note_url(slug: str, anchor: str, annotation_id: int) -> str:
-    """The paragraph page scrolled to one of its annotations."""
-    return url_for("web.block", slug=slug, anchor=anchor) + f"#a-{annotation_id}"
+def note_url(slug: str, anchor: str, annotation_id: int, group: Group | None = None) -> str:
+    """The paragraph page, in the annotation's discussion, scrolled to the annotation."""
+    scope = {"group": group.slug} if group is not None else {}
+    return url_for("web.block", slug=slug, anchor=anchor, **scope) + f"#a-{annotation_id}"
 
 
 def in_context(note: Annotation) -> str:
-    """Where an annotation (loaded with its article and block) is shown."""
-    return note_url(note.article.slug, note.block.anchor, note.id)
+    """Where an annotation (loaded with its article, block and group) is shown."""
+    group = note.group if note.group_id is not None else None
+    return note_url(note.article.slug, note.block.anchor, note.id, group)
 
 
 def _requested_form() -> tuple[str, int] | None:
@@ -84,14 +119,24 @@ def _requested_form() -> tuple[str, int] | None:
 def render_block_page(
     article: Article,
     block: Block,
+    group: Group | None,
     *,
     open_form: tuple[str, int] | None = None,
     form: FlaskForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    """The paragraph page; a failed form comes back open, with its text and errors."""
-    user, scope = viewer(), discussion_scope()
+    """The paragraph page in one discussion; a failed form comes back open, with its errors."""
+    user, scope = viewer(), discussion_scope(group)
     notes = reading.block_discussion(user, block, scope)
+    ctx = Discussion(
+        user,
+        article.slug,
+        block.anchor,
+        open_form,
+        form,
+        group=group,
+        feedback=feedback.list_feedback_for(user, notes),
+    )
     page = render_template(
         "articles/block.html",
         article=article,
@@ -99,7 +144,9 @@ def render_block_page(
         threads=reading.build_threads(notes),
         counts=reading.block_counts(user, article, scope).get(block.id, {}),
         quotes=reading.quotes_by_block(user, article, scope).get(block.id, []),
-        ctx=Discussion(user, article.slug, block.anchor, open_form, form),
+        ctx=ctx,
+        group=group,
+        switcher=switcher(article, group, "web.block", slug=article.slug, anchor=block.anchor),
         new_form=form if open_form is None else None,
     )
     return page, status

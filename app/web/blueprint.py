@@ -1,4 +1,4 @@
-"""The `web` blueprint that the HTML page modules (articles, discussion, auth) add routes to."""
+"""The `web` blueprint that the HTML page modules (articles, groups, ...) add routes to."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, request
 from flask_login import current_user
 
+from app.web.forms import FLAG_REASONS
 from app.web.present import KINDS, TEMPLATE_FILTERS
 
 bp = Blueprint("web", __name__)
@@ -14,6 +15,8 @@ bp = Blueprint("web", __name__)
 for _name, _filter in TEMPLATE_FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
 bp.add_app_template_global(KINDS, "KINDS")
+bp.add_app_template_global(FLAG_REASONS, "FLAG_REASONS")
+bp.add_app_template_global(dict(FLAG_REASONS), "FLAG_LABELS")
 
 
 @bp.record_once

@@ -9,16 +9,24 @@ from werkzeug.wrappers import Response
 
 from app import permissions, throttle
 from app.extensions import db, limiter
-from app.models import Annotation, Article
+from app.models import Annotation, AnnotationStatus, Article, Group
 from app.services import annotations, reading
-from app.services.errors import Conflict, ValidationFailed
-from app.web.articles import discussion_scope, in_context, note_url, render_block_page
+from app.services.errors import Conflict, Forbidden, ValidationFailed
+from app.web.articles import (
+    discussion_scope,
+    in_context,
+    note_url,
+    render_block_page,
+    selected_group,
+)
 from app.web.blueprint import bp, viewer, wants_fragment
 from app.web.forms import AnnotationForm, EditForm, add_errors, form_errors
 from app.web.present import Discussion
 
 # The form's mistakes, shown next to its fields; other domain errors become error pages.
 FORM_ERRORS = (ValidationFailed, Conflict)
+# Posting may also be refused outright (a suspended member): the text stays in the form.
+POST_ERRORS = (*FORM_ERRORS, Forbidden)
 
 
 @bp.post("/articles/<slug>/p/<anchor>/annotations")
@@ -28,20 +36,30 @@ def post_annotation(slug: str, anchor: str) -> Any:
     block = reading.get_block(article, anchor)
     if not permissions.can_post(viewer()):
         return _sign_in_first(url_for("web.block", slug=slug, anchor=anchor))
+    group = selected_group()
     form = AnnotationForm()
     open_form = ("reply", form.parent_id()) if form.parent_id() is not None else None
     if not form.validate_on_submit():
-        return _failed(article, block, form, form_errors(form), open_form, 422)
+        return _failed(article, block, group, form, form_errors(form), open_form, 422)
     try:
         note = annotations.post_annotation(viewer(), article, form.to_new(anchor))
-    except FORM_ERRORS as exc:
+    except POST_ERRORS as exc:
         db.session.rollback()
-        return _failed(article, block, form, add_errors(form, exc), open_form, exc.status)
+        errors = add_errors(form, exc)
+        return _failed(article, block, group, form, errors, open_form, exc.status)
     db.session.commit()
+    # Loaded while posting: the session still holds it, so this costs no query.
+    group = db.session.get(Group, note.group_id) if note.group_id is not None else None
     if wants_fragment():
-        return _fragment(article, anchor, note)
-    flash("Your reply is posted." if note.parent_id else "Your note is posted.", "success")
-    return redirect(note_url(article.slug, anchor, note.id))
+        return _fragment(article, anchor, note, group)
+    flash(_posted_message(note), "success")
+    return redirect(note_url(article.slug, anchor, note.id, group))
+
+
+def _posted_message(note: Annotation) -> str:
+    if note.status == AnnotationStatus.PENDING:
+        return "Your note is posted. The group sees it once an instructor approves it."
+    return "Your reply is posted." if note.parent_id else "Your note is posted."
 
 
 @bp.post("/annotations/<int:annotation_id>/edit")
@@ -49,16 +67,16 @@ def post_annotation(slug: str, anchor: str) -> Any:
 def edit_annotation(annotation_id: int) -> Any:
     note = _own(annotation_id, permissions.can_edit_annotation)
     # Read before the commit or rollback expires them (they never lazy-load).
-    article, block, back = note.article, note.block, in_context(note)
+    article, block, group, back = note.article, note.block, note.group, in_context(note)
     form = EditForm()
     if not form.validate_on_submit():
-        return _failed(article, block, form, form_errors(form), ("edit", note.id), 422)
+        return _failed(article, block, group, form, form_errors(form), ("edit", note.id), 422)
     try:
         annotations.edit_annotation(viewer(), note, body=form.body.data, kind=form.kind.data)
     except FORM_ERRORS as exc:
         db.session.rollback()
         errors = add_errors(form, exc)
-        return _failed(article, block, form, errors, ("edit", annotation_id), exc.status)
+        return _failed(article, block, group, form, errors, ("edit", annotation_id), exc.status)
     db.session.commit()
     flash("Your changes are saved.", "success")
     return redirect(back)
@@ -99,6 +117,7 @@ def _sign_in_first(back_to: str) -> Response:
 def _failed(
     article: Article,
     block: Any,
+    group: Group | None,
     form: Any,
     errors: dict[str, str],
     open_form: tuple[str, int] | None,
@@ -110,15 +129,16 @@ def _failed(
         response = jsonify(errors=errors, message=message)
         response.status_code = status
         return response
-    return render_block_page(article, block, open_form=open_form, form=form, status=status)
+    return render_block_page(article, block, group, open_form=open_form, form=form, status=status)
 
 
-def _fragment(article: Article, anchor: str, note: Annotation) -> Response:
+def _fragment(article: Article, anchor: str, note: Annotation, group: Group | None) -> Response:
     """The new annotation drawn by the same macro as the pages, and the block's new counts."""
-    ctx = Discussion(viewer(), article.slug, anchor)
+    ctx = Discussion(viewer(), article.slug, anchor, group=group)
     draw = get_template_attribute("macros.html", "annotation")
     badges = get_template_attribute("macros.html", "count_badges")
-    counts = reading.block_counts(viewer(), article, discussion_scope()).get(note.block_id, {})
+    scope = discussion_scope(group)
+    counts = reading.block_counts(viewer(), article, scope).get(note.block_id, {})
     response = jsonify(
         html=str(draw(note, ctx, note.depth)),
         counts=counts,

@@ -5,20 +5,31 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     HiddenField,
+    IntegerField,
     PasswordField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
-from app.models import AnnotationKind
+from app.models import AnnotationKind, FlagReason
 from app.services.annotations import NewAnnotation, Quote
 from app.services.errors import DomainError
 
 # Fields whose errors are shown for the whole form: filled by the page's script, or a checkbox.
 HIDDEN_FIELDS = frozenset(
-    {"parent", "quote_exact", "quote_prefix", "quote_suffix", "next", "private", "remember"}
+    {
+        "parent",
+        "quote_exact",
+        "quote_prefix",
+        "quote_suffix",
+        "next",
+        "private",
+        "remember",
+        "group",
+    }
 )
 
 
@@ -63,6 +74,7 @@ class AnnotationForm(FlaskForm):
     body = TextAreaField("Your note")
     parent = HiddenField()
     private = BooleanField("Private note: only I can see it")
+    group = HiddenField()  # the group whose discussion the page shows, if any
     quote_exact = HiddenField()
     quote_prefix = HiddenField()
     quote_suffix = HiddenField()
@@ -84,12 +96,97 @@ class AnnotationForm(FlaskForm):
             parent_id=self.parent_id(),
             quote=quote,
             private=bool(self.private.data),
+            group_slug=(self.group.data or "").strip() or None,
         )
 
 
 class EditForm(FlaskForm):
     kind = StringField("Kind")
     body = TextAreaField("Your note")
+
+
+FLAG_REASONS = [
+    (FlagReason.OFF_TOPIC.value, "Off-topic"),
+    (FlagReason.DISRESPECTFUL.value, "Disrespectful"),
+    (FlagReason.SPAM.value, "Spam"),
+    (FlagReason.OTHER.value, "Something else"),
+]
+
+
+class ActionForm(FlaskForm):
+    """A one-button action; `next` is where to go back to (checked by safe_next)."""
+
+    next = HiddenField()
+
+
+class FlagForm(ActionForm):
+    # A <select> of FLAG_REASONS in the page; the service names an unknown reason itself.
+    reason = StringField("What is wrong?", default=FlagReason.OFF_TOPIC.value)
+    details = TextAreaField("Details", description="Optional, unless you chose “Something else”.")
+
+
+class ModerateForm(ActionForm):
+    action = StringField("Action", validators=[DataRequired("Choose an action.")])
+    reason = StringField("Reason")
+
+
+class FeedbackForm(ActionForm):
+    body = TextAreaField("Private feedback")
+
+
+class GroupForm(FlaskForm):
+    name = StringField(
+        "Group name",
+        validators=[DataRequired("Give the group a name.")],
+        description="For example “Politics 101, spring term”. Members see it.",
+    )
+
+
+class JoinForm(FlaskForm):
+    join_code = StringField(
+        "Join code",
+        validators=[DataRequired("Enter the code your instructor gave you.")],
+        description="Eight letters and digits; dashes and spaces do not matter.",
+    )
+
+
+class ReadingForm(FlaskForm):
+    article = StringField("Article", validators=[DataRequired("Choose an article.")])
+    due_on = DateField("Due (optional)", validators=[Optional()], format="%Y-%m-%d")
+
+
+class ReasonForm(ActionForm):
+    reason = StringField("Reason")
+
+
+class RoleForm(ActionForm):
+    role = StringField("Role", validators=[DataRequired("Choose a role.")])
+
+
+class SuspendForm(ActionForm):
+    days = IntegerField(
+        "Days",
+        default=3,
+        validators=[
+            DataRequired("Say for how many days."),
+            NumberRange(1, 365, "Suspend for 1 to 365 days."),
+        ],
+    )
+    reason = StringField("Reason")
+
+
+class PremoderationForm(FlaskForm):
+    # Radio buttons in the page (off, new_members, all); the service checks the mode.
+    mode = StringField("Hold posts for approval", validators=[DataRequired("Choose a mode.")])
+    posts = IntegerField(
+        "How many first posts",
+        default=3,
+        validators=[Optional(), NumberRange(1, 100, "Hold between 1 and 100 posts.")],
+    )
+
+
+class ArchiveForm(FlaskForm):
+    archived = HiddenField()
 
 
 def add_errors(form: FlaskForm, exc: DomainError) -> dict[str, str]:

@@ -11,7 +11,16 @@ from flask import url_for
 from flask_wtf import FlaskForm
 
 from app import permissions
-from app.models import Annotation, AnnotationKind, AnnotationStatus, Block
+from app.models import (
+    Annotation,
+    AnnotationKind,
+    AnnotationStatus,
+    Block,
+    Feedback,
+    Group,
+    ModerationAction,
+)
+from app.services.moderation import applicable_actions
 
 KINDS = tuple(AnnotationKind)
 KIND_LABELS = {
@@ -83,48 +92,132 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def when(moment: datetime) -> str:
+    """A moment in words, for deadlines and suspensions: '4 Mar 2025, 14:30 UTC'."""
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+
+
+def posting_closed(user: Any, group: Group | None) -> str | None:
+    """Why `user` cannot post in the group's discussion now; None if they can (or signed out)."""
+    if group is None or not permissions.can_post(user):
+        return None
+    if group.is_archived:
+        return f"{group.name} is archived: its discussion is read-only."
+    until = permissions.suspended_until(user, group)
+    if until is not None:
+        return f"You are suspended from posting in {group.name} until {when(until)}."
+    if not permissions.can_post_to_group(user, group):
+        return f"You can read {group.name}’s discussion, but only its members post in it."
+    return None
+
+
+# What a moderator's button says for each action.
+ACTION_LABELS = {
+    "hide": "Hide",
+    "unhide": "Unhide",
+    "approve": "Approve",
+    "lock": "Lock thread",
+    "unlock": "Unlock thread",
+    "pin": "Pin as instructor’s pick",
+    "unpin": "Unpin",
+    "delete": "Delete",
+    "restore": "Restore",
+}
+
+
 @dataclass
-class Discussion:
-    """What the annotation macros need to draw one block's annotations for one viewer."""
+class Viewing:
+    """How one viewer sees annotations: their bodies or placeholders, and moderation's notes."""
 
     viewer: Any
-    slug: str
-    anchor: str
-    # ("reply" | "edit", annotation id) whose form is open, with the form when it failed.
-    open_form: tuple[str, int] | None = None
-    form: FlaskForm | None = None
-    page_url: str = field(init=False)
-    post_url: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.page_url = url_for("web.block", slug=self.slug, anchor=self.anchor)
-        self.post_url = url_for("web.post_annotation", slug=self.slug, anchor=self.anchor)
-
-    def indent(self, depth: int) -> int:
-        return min(depth, MAX_INDENT)
 
     def show_body(self, annotation: Annotation) -> bool:
         return permissions.can_see_body(self.viewer, annotation)
+
+    def moderator(self, annotation: Annotation) -> str:
+        """Who moderates it, as the notes about it say: a group's instructors, or the site's."""
+        return "an instructor" if annotation.group_id is not None else "a moderator"
 
     def placeholder(self, annotation: Annotation) -> str:
         if annotation.status == AnnotationStatus.DELETED:
             return "[deleted]"
         if annotation.status == AnnotationStatus.PENDING:
-            return "[awaiting a moderator’s approval]"
-        return "[hidden by a moderator]"
+            return "[awaiting approval]"
+        return f"[hidden by {self.moderator(annotation)}]"
 
-    def can_reply(self, annotation: Annotation) -> bool:
+    def is_author(self, annotation: Annotation) -> bool:
+        return annotation.author_id == getattr(self.viewer, "id", None)
+
+    def indent(self, depth: int) -> int:
+        return min(depth, MAX_INDENT)
+
+
+@dataclass
+class Discussion(Viewing):
+    """What the annotation macros need to draw one block's annotations for one viewer."""
+
+    slug: str
+    anchor: str
+    # ("reply" | "edit", annotation id) whose form is open, with the form when it failed.
+    open_form: tuple[str, int] | None = None
+    form: FlaskForm | None = None
+    # The group whose discussion is shown (None: the public one), and the feedback the viewer
+    # may read, by annotation id.
+    group: Group | None = None
+    feedback: dict[int, list[Feedback]] = field(default_factory=dict)
+    page_url: str = field(init=False)
+    post_url: str = field(init=False)
+    # Why the viewer cannot post in this discussion now (None: they can, or are signed out).
+    closed: str | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.page_url = self._page()
+        # The group travels in the composer's hidden field, not in the URL it posts to.
+        self.post_url = url_for("web.post_annotation", slug=self.slug, anchor=self.anchor)
+        self.closed = posting_closed(self.viewer, self.group)
+
+    def _page(self, **args: Any) -> str:
+        if self.group is not None:
+            args["group"] = self.group.slug
+        return url_for("web.block", slug=self.slug, anchor=self.anchor, **args)
+
+    def can_reply(self, annotation: Annotation, locked: bool = False) -> bool:
+        """`locked`: a note above it locks the thread."""
         return (
             permissions.can_post(self.viewer)
+            and self.closed is None
             and annotation.status == AnnotationStatus.VISIBLE
             and not annotation.locked
+            and not locked
         )
 
     def can_edit(self, annotation: Annotation) -> bool:
         return permissions.can_edit_annotation(self.viewer, annotation)
 
     def can_delete(self, annotation: Annotation) -> bool:
-        return permissions.can_delete_annotation(self.viewer, annotation)
+        """The plain Delete: an author's own; a moderator deletes from the moderation panel."""
+        return permissions.can_delete_annotation(self.viewer, annotation) and (
+            self.is_author(annotation) or not self.can_moderate(annotation)
+        )
+
+    def can_flag(self, annotation: Annotation) -> bool:
+        """Moderators act on a note instead of flagging it to themselves."""
+        return permissions.can_flag_annotation(self.viewer, annotation) and not self.can_moderate(
+            annotation
+        )
+
+    def can_moderate(self, annotation: Annotation) -> bool:
+        return permissions.can_moderate_annotation(self.viewer, annotation)
+
+    def can_give_feedback(self, annotation: Annotation) -> bool:
+        return permissions.can_give_feedback(self.viewer, annotation)
+
+    def actions(self, annotation: Annotation) -> list[tuple[str, str]]:
+        """The moderation buttons that apply to the annotation now: (action, label)."""
+        return [(a, ACTION_LABELS[a]) for a in applicable_actions(annotation)]
+
+    def feedback_for(self, annotation: Annotation) -> list[Feedback]:
+        return self.feedback.get(annotation.id, [])
 
     def is_open(self, what: str, annotation: Annotation) -> bool:
         return self.open_form == (what, annotation.id)
@@ -133,7 +226,94 @@ class Discussion:
         return self.form if self.is_open(what, annotation) else None
 
     def action_url(self, what: str, annotation: Annotation) -> str:
-        return f"{self.page_url}?{what}={annotation.id}#a-{annotation.id}"
+        return self._page(**{what: annotation.id}) + f"#a-{annotation.id}"
+
+    def back_to(self, annotation: Annotation) -> str:
+        """Where a small action form (flag, moderate) returns to: this annotation, here."""
+        return f"{self.page_url}#a-{annotation.id}"
+
+
+# What the moderation log says each action did, after the actor's name.
+LOG_VERBS = {
+    "hide": "hid",
+    "unhide": "made visible again",
+    "approve": "approved",
+    "lock": "locked the thread of",
+    "unlock": "unlocked the thread of",
+    "pin": "pinned as an instructor’s pick",
+    "unpin": "unpinned",
+    "delete": "deleted",
+    "restore": "restored",
+    "suspend": "suspended",
+    "unsuspend": "lifted the suspension of",
+    "remove_member": "removed",
+    "restore_member": "restored",
+    "role_instructor": "made an instructor:",
+    "role_member": "made a member:",
+    "regenerate_code": "made a new join code",
+    "archive": "archived the group",
+    "unarchive": "reopened the group",
+    "premoderation": "changed pre-moderation",
+    "unassign_reading": "took a reading off the list",
+    "rename": "renamed the group",
+}
+PREMODERATION_WORDS = {"off": "off", "new_members": "new members’ first posts", "all": "all posts"}
+
+
+def log_verb(action: str) -> str:
+    return LOG_VERBS.get(action, action.replace("_", " "))
+
+
+def describe_previous(entry: ModerationAction) -> str:
+    """What the entry's action replaced, in words: 'was visible', 'was not locked', ..."""
+    before: dict[str, Any] = entry.previous or {}
+    action = entry.action
+    if action in ("lock", "unlock"):
+        return "was locked" if before.get("locked") else "was not locked"
+    if action in ("pin", "unpin"):
+        return "was pinned" if before.get("pinned") else "was not pinned"
+    if action in ("suspend", "unsuspend"):
+        until = before.get("suspended_until")
+        moment = datetime.fromisoformat(until) if until else None
+        return f"was suspended until {when(moment)}" if moment else "was not suspended"
+    if action.startswith("role_"):
+        return f"was {'an instructor' if before.get('role') == 'instructor' else 'a member'}"
+    if action == "premoderation":
+        mode = str(before.get("premoderation", "off"))
+        posts = before.get("posts")
+        words = PREMODERATION_WORDS.get(mode, mode)
+        return f"held {words}" + (f" ({posts})" if mode == "new_members" and posts else "")
+    if action == "regenerate_code":
+        return f"the code was {before.get('join_code', '?')}"
+    if action in ("archive", "unarchive"):
+        return "was archived" if before.get("archived") else "was open"
+    if action == "unassign_reading":
+        due = before.get("due_on")
+        due_text = f", due {due}" if due and due != "None" else ""
+        return f"“{before.get('article', '?')}” was assigned{due_text}"
+    if action == "rename":
+        return f"was called “{before.get('name', '?')}”"
+    status = before.get("status")
+    return f"was {str(status).replace('_', ' ')}" if status else ""
+
+
+@dataclass(frozen=True)
+class Switcher:
+    """The reading page's choice of discussion: the public one or one of the reader's groups."""
+
+    endpoint: str  # the page, "web.article" or "web.block", with its URL arguments
+    args: dict[str, str]
+    current: Group | None
+    groups: list[Group]
+
+    @property
+    def action(self) -> str:
+        """The page without a group: the switcher's GET form adds `group` to it."""
+        return url_for(self.endpoint, **self.args)
+
+    def url(self, group: Group | None) -> str:
+        scope = {"group": group.slug} if group is not None else {}
+        return url_for(self.endpoint, **self.args, **scope)
 
 
 @dataclass(frozen=True)
@@ -179,4 +359,7 @@ TEMPLATE_FILTERS = {
     "http_url": http_url,
     "host_of": host_of,
     "total": total,
+    "when": when,
+    "log_verb": log_verb,
+    "describe_previous": describe_previous,
 }

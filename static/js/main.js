@@ -1,12 +1,18 @@
 // Enhances pages that already work without JavaScript: discussions open in place, a selection
-// becomes a quote, and notes are posted without a reload.
+// becomes a quote, notes are posted and moderated without a reload.
+import { enhanceCopy } from "./copy.js";
 import { enhanceDiscussions } from "./discussion.js";
 import { highlightAll } from "./highlight.js";
+import { enhanceInPlace } from "./inplace.js";
 import { enhanceForms } from "./post.js";
 import { enhanceSelection } from "./selection.js";
+import { enhanceSwitcher } from "./switcher.js";
 
 document.documentElement.classList.add("js");
 highlightAll(document);
 enhanceDiscussions(document);
 enhanceForms(document);
 enhanceSelection(document);
+enhanceSwitcher(document);
+enhanceCopy(document);
+enhanceInPlace(document);

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -28,3 +30,19 @@ def fresh(annotation_id: int) -> Annotation:
     found = db.session.get(Annotation, annotation_id)
     assert found is not None
     return found
+
+
+@pytest.fixture
+def classroom(make):  # type: ignore[no-untyped-def]
+    """An instructor's group reading one article, two members, and an outsider."""
+    teacher = make.user("teacher", role="instructor", display_name="Ms Teacher")
+    ann = make.user("ann", display_name="Ann Author")
+    bob = make.user("bob", display_name="Bob Reader")
+    outsider = make.user("outsider", display_name="Olga Outside")
+    article = make.article(title="The Reading")
+    group = make.groups.group(teacher, "Seminar", articles=(article,))
+    make.groups.join(ann, group)
+    make.groups.join(bob, group)
+    return SimpleNamespace(
+        teacher=teacher, ann=ann, bob=bob, outsider=outsider, article=article, group=group
+    )

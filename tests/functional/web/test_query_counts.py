@@ -1,4 +1,5 @@
-"""The article and paragraph pages run the same number of SQL statements for 5 or 500 notes."""
+"""The reading pages run the same number of SQL statements for 5 or 500 notes, in the public
+discussion and in a group's."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from tests.factories import login
 KINDS = ("comment", "counterargument", "question", "support")
 
 
-def _bulk_annotations(article, authors, n: int) -> None:  # type: ignore[no-untyped-def]
-    """`n` annotations over the article's paragraphs, half of them replies, inserted directly."""
+def _bulk_annotations(article, authors, n: int, group=None) -> None:  # type: ignore[no-untyped-def]
+    """`n` annotations over the article's paragraphs, half of them replies, inserted directly
+    (into `group`'s discussion when given)."""
     blocks = list(
         db.session.scalars(
             select(Block.id).where(Block.article_id == article.id, Block.kind == "paragraph")
@@ -38,6 +40,9 @@ def _bulk_annotations(article, authors, n: int) -> None:  # type: ignore[no-unty
             "quote_exact": "paragraph" if i % 7 == 0 else None,
             "created_at": start + timedelta(seconds=i),
             "updated_at": start + timedelta(seconds=i),
+            "visibility": "group" if group is not None else "public",
+            "group_id": group.id if group is not None else None,
+            "pinned": i % 11 == 0,
         }
 
     tops = (n + 1) // 2
@@ -92,7 +97,8 @@ def test_the_article_page_query_count_does_not_grow_with_the_discussion(
     few = _statements(client, count_queries, f"/articles/{small}")
     many = _statements(client, count_queries, f"/articles/{large}")
     assert few == many
-    assert many == (6 if signed_in else 5)
+    # Signed in: + the switcher's groups, + the header's unread and waiting counts.
+    assert many == (9 if signed_in else 5)
 
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
@@ -105,4 +111,30 @@ def test_the_paragraph_page_query_count_does_not_grow_with_the_discussion(
     few = _statements(client, count_queries, f"/articles/{small}/p/p2")
     many = _statements(client, count_queries, f"/articles/{large}/p/p2")
     assert few == many
-    assert many == (6 if signed_in else 5)
+    assert many == (9 if signed_in else 5)
+
+
+@pytest.fixture
+def two_group_articles(make):  # type: ignore[no-untyped-def]
+    """One group reading two articles: 5 group notes on one, 300 on the other."""
+    teacher, member = make.user(role="instructor"), make.user()
+    small, large = make.article(), make.article()
+    group = make.groups.group(teacher, "Counted", articles=(small, large))
+    make.groups.join(member, group)
+    _bulk_annotations(small, [teacher, member], 5, group)
+    _bulk_annotations(large, [teacher, member], 300, group)
+    return teacher.username, member.username, group.slug, small.slug, large.slug
+
+
+@pytest.mark.parametrize("who", ["instructor", "member"])
+@pytest.mark.parametrize("page", ["", "/p/p2"], ids=["article", "paragraph"])
+def test_a_groups_view_query_count_does_not_grow_with_its_discussion(
+    app, client, count_queries, two_group_articles, who: str, page: str
+) -> None:
+    teacher, member, group, small, large = two_group_articles
+    login(client, teacher if who == "instructor" else member)
+    few = _statements(client, count_queries, f"/articles/{small}{page}?group={group}")
+    many = _statements(client, count_queries, f"/articles/{large}{page}?group={group}")
+    assert few == many
+    # + the group, the viewer's memberships and the feedback on what is shown.
+    assert many == 12

@@ -1,0 +1,52 @@
+"""What the site header tells a signed-in reader: unread notifications, waiting moderation."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from flask import url_for
+
+from app.services import moderation, notifications
+from app.web.blueprint import bp, viewer
+
+
+class HeaderCounts:
+    """Counted on first use, so a page that never shows them (an error page, a JSON fragment)
+    runs no query; each count is one query, and only for a signed-in reader."""
+
+    @cached_property
+    def _user(self) -> Any:
+        user = viewer()
+        return user if user.is_authenticated else None
+
+    @cached_property
+    def unread(self) -> int:
+        return notifications.unread_count(self._user) if self._user else 0
+
+    @cached_property
+    def queues(self) -> dict[str | None, int]:
+        """Waiting items by group slug (None: the public queue, for admins)."""
+        return moderation.queue_sizes(self._user) if self._user else {}
+
+    @property
+    def waiting(self) -> int:
+        return sum(self.queues.values())
+
+    @property
+    def queue_url(self) -> str:
+        """The one queue with work in it, or the groups page that lists them all."""
+        if len(self.queues) == 1:
+            return queue_url(next(iter(self.queues)))
+        return url_for("web.groups") + "#queues"
+
+
+def queue_url(slug: str | None) -> str:
+    if slug is None:
+        return url_for("web.public_queue")
+    return url_for("web.moderation_queue", slug=slug)
+
+
+@bp.app_context_processor
+def _header() -> dict[str, Any]:
+    return {"header": HeaderCounts()}

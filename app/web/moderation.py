@@ -1,0 +1,200 @@
+"""Moderation from the pages: flagging, a moderator's actions and private feedback on an
+annotation, a group's queue and log, and undoing from the log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from app import permissions, throttle
+from app.extensions import db, limiter
+from app.models import Annotation, AnnotationStatus, Group
+from app.services import annotations, feedback, moderation, reading
+from app.services.errors import Conflict, Forbidden, ValidationFailed
+from app.web.actions import back_to, require_user, run_action
+from app.web.articles import in_context, load_group
+from app.web.blueprint import bp, viewer
+from app.web.forms import ActionForm, FeedbackForm, FlagForm, ModerateForm, add_errors
+from app.web.present import ACTION_LABELS, Viewing, safe_next
+
+QUEUE_PAGE = 50
+LOG_PAGE = 100
+# What the moderator is told once an action is done.
+DONE = {
+    "hide": "Hidden. Its author sees your reason; the others see a placeholder.",
+    "unhide": "It is visible again.",
+    "approve": "Approved: the group sees it now.",
+    "keep": "Kept: its flags are dismissed.",
+    "lock": "Thread locked: it takes no new replies.",
+    "unlock": "Thread unlocked.",
+    "pin": "Pinned as an instructor’s pick: it comes first in its paragraph’s discussion.",
+    "unpin": "Unpinned.",
+    "delete": "Deleted. You can restore it from the moderation log.",
+    "restore": "Restored.",
+    "unsuspend": "The suspension is lifted.",
+    "restore_member": "They are a member again.",
+}
+
+
+def _note(annotation_id: int) -> Annotation:
+    """The annotation for a signed-in user (404 unless they may see it)."""
+    user = require_user(back_to=url_for("web.annotation", annotation_id=annotation_id))
+    return annotations.get_annotation(user, annotation_id)
+
+
+@bp.route("/annotations/<int:annotation_id>/flag", methods=["GET", "POST"])
+@limiter.limit(throttle.WRITE_RATE, methods=["POST"], key_func=throttle.user_or_address)
+def flag_annotation(annotation_id: int) -> Any:
+    note = _note(annotation_id)
+    form = FlagForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+    status = 200
+    if form.validate_on_submit():
+        back = back_to(form, in_context(note))
+        try:
+            moderation.flag_annotation(viewer(), note, form.reason.data or "", form.details.data)
+        except (ValidationFailed, Conflict) as exc:
+            db.session.rollback()
+            add_errors(form, exc)
+            status = exc.status
+        else:
+            who = "instructors" if note.group_id is not None else "moderators"
+            db.session.commit()
+            flash(f"Thank you: the {who} will take a look.", "success")
+            return redirect(back)
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "moderation/flag.html", note=note, form=form, view=Viewing(viewer())
+    ), status
+
+
+@bp.post("/annotations/<int:annotation_id>/moderate")
+@limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
+def moderate_annotation(annotation_id: int) -> Response:
+    note = _note(annotation_id)
+    form = ModerateForm()
+    back = back_to(form, in_context(note))
+
+    def act() -> str:
+        action = form.action.data or ""
+        keep = action == "approve" and note.status == AnnotationStatus.VISIBLE
+        moderation.moderate_annotation(viewer(), note, action, form.reason.data)
+        return DONE["keep" if keep else action]
+
+    return run_action(form, act, back)
+
+
+@bp.route("/annotations/<int:annotation_id>/feedback", methods=["GET", "POST"])
+@limiter.limit(throttle.WRITE_RATE, methods=["POST"], key_func=throttle.user_or_address)
+def give_feedback(annotation_id: int) -> Any:
+    note = _note(annotation_id)
+    user = viewer()
+    if not permissions.can_give_feedback(user, note):
+        raise Forbidden("Only an instructor of this group can give feedback here.")
+    form = FeedbackForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        back = back_to(form, in_context(note))
+        try:
+            feedback.give_feedback(user, note, form.body.data or "")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            add_errors(form, exc)
+            status = exc.status
+        else:
+            db.session.commit()
+            flash("Feedback sent: only the author and the group’s instructors see it.", "success")
+            return redirect(back)
+    return render_template(
+        "moderation/feedback.html",
+        note=note,
+        form=form,
+        view=Viewing(user),
+        given=feedback.list_feedback(user, note),
+    ), status
+
+
+# --- the queue and the log --------------------------------------------------------------------
+
+
+@bp.get("/groups/<slug>/moderation")
+def moderation_queue(slug: str) -> str:
+    user = require_user()
+    group = load_group(slug)
+    return _queue_page(user, group)
+
+
+@bp.get("/moderation/public")
+def public_queue() -> str:
+    """The public discussion's queue, for site admins."""
+    return _queue_page(require_user(), None)
+
+
+def _queue_page(user: Any, group: Group | None) -> str:
+    after = request.args.get("after", type=int)
+    items = moderation.moderation_queue(user, group, QUEUE_PAGE + 1, after_id=after)
+    more = len(items) > QUEUE_PAGE
+    items = items[:QUEUE_PAGE]
+    here = request.full_path.rstrip("?")
+    return render_template(
+        "moderation/queue.html",
+        group=group,
+        items=items,
+        threads={item.annotation.id: reading.build_threads(item.thread) for item in items},
+        view=Viewing(user),
+        labels=ACTION_LABELS,
+        actions=queue_actions,
+        here=here,
+        next_page=(
+            request.base_url + f"?after={items[-1].annotation.id}" if more and items else None
+        ),
+    )
+
+
+def queue_actions(item: moderation.QueueItem) -> list[tuple[str, str]]:
+    """The buttons for one queue item: what applies now, with "Keep" to dismiss flags."""
+    note = item.annotation
+    found = moderation.applicable_actions(note)
+    if note.status == AnnotationStatus.VISIBLE and item.flags:
+        found.insert(1 if "hide" in found else 0, "approve")
+    labels = {**ACTION_LABELS, "approve": "Approve" if note.status != "visible" else "Keep"}
+    return [(a, labels[a]) for a in found]
+
+
+@bp.get("/groups/<slug>/moderation/log")
+def moderation_log(slug: str) -> str:
+    user = require_user()
+    group = load_group(slug)
+    before = request.args.get("before", type=int)
+    entries = moderation.moderation_log(user, group, LOG_PAGE + 1, before_id=before)
+    more = len(entries) > LOG_PAGE
+    entries = entries[:LOG_PAGE]
+    return render_template(
+        "moderation/log.html",
+        group=group,
+        entries=entries,
+        undoable=moderation.undoable(entries),
+        notes=moderation.log_annotations(user, entries),
+        view=Viewing(user),
+        next_page=request.base_url + f"?before={entries[-1].id}" if more and entries else None,
+    )
+
+
+@bp.post("/groups/<slug>/moderation/log/<int:entry_id>/undo")
+@limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
+def undo_moderation(slug: str, entry_id: int) -> Response:
+    user = require_user()
+    group = load_group(slug)
+    form = ActionForm()
+
+    def undo() -> str:
+        done = moderation.undo_action(user, group, entry_id)
+        return "Undone. " + DONE[done.action if done is not None else "restore_member"]
+
+    return run_action(form, undo, back_to(form, url_for("web.moderation_log", slug=slug)))
