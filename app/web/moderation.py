@@ -48,6 +48,8 @@ def _note(annotation_id: int) -> Annotation:
 @limiter.limit(throttle.WRITE_RATE, methods=["POST"], key_func=throttle.user_or_address)
 def flag_annotation(annotation_id: int) -> Any:
     note = _note(annotation_id)
+    if not permissions.can_flag_annotation(viewer(), note):
+        raise Forbidden("You cannot flag this annotation.")
     form = FlagForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""

@@ -1,0 +1,664 @@
+"""Every route × every actor → the status it must answer: the whole permission policy in a table.
+
+A route that is not in the table fails `test_every_route_has_a_row`, so nothing ships without a
+rule. Each row is run against a fresh world (see world.py) for each actor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.authz.world import ACTORS, World, build_world, wipe_database
+from tests.factories import PASSWORD
+
+API = "/api/v1"
+LOGIN = "login"  # a page that answers an anonymous write by sending the visitor to sign in
+
+
+def _table(**statuses: Any) -> dict[str, Any]:
+    assert set(statuses) == set(ACTORS), set(ACTORS) ^ set(statuses)
+    return statuses
+
+
+def everyone(status: Any) -> dict[str, Any]:
+    return dict.fromkeys(ACTORS, status)
+
+
+def signed_in(status: Any, anonymous: Any = 401) -> dict[str, Any]:
+    return {**everyone(status), "anonymous": anonymous}
+
+
+def managers(ok: Any, anonymous: Any = 401) -> dict[str, Any]:
+    """The group's instructor and admins; members are refused, outsiders never learn of it."""
+    return _table(
+        anonymous=anonymous, member=403, author=403, other_member=404,
+        instructor=ok, other_instructor=404, admin=ok, suspended=403,
+    )  # fmt: skip
+
+
+def group_readers(ok: Any, anonymous: Any = 404) -> dict[str, Any]:
+    """Members, instructors and admins see the group's things; for others they do not exist."""
+    return _table(
+        anonymous=anonymous, member=ok, author=ok, other_member=404,
+        instructor=ok, other_instructor=404, admin=ok, suspended=ok,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Row:
+    endpoint: str
+    method: str
+    path: Callable[[World], str]
+    expect: dict[str, Any]
+    json: Callable[[World], Any] | None = None
+    form: Callable[[World], dict[str, str]] | None = None
+    basic: bool = False  # send HTTP Basic credentials instead of a token
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.endpoint}"
+
+
+def note(w: World) -> int:
+    return w.note.id
+
+
+G = "/groups/seminar"
+ROWS: list[Row] = [
+    # --- public reading ---------------------------------------------------------------------
+    Row("health.healthz", "GET", lambda w: "/healthz", everyone(200)),
+    Row("web.index", "GET", lambda w: "/", everyone(200)),
+    Row("web.article", "GET", lambda w: "/articles/essay", everyone(200)),
+    Row("web.block", "GET", lambda w: "/articles/essay/p/p2", everyone(200)),
+    Row("web.login", "GET", lambda w: "/login", everyone(200)),
+    Row(
+        "web.login",
+        "POST",
+        lambda w: "/login",
+        everyone(302),
+        form=lambda w: {"username": "member", "password": PASSWORD},
+    ),
+    Row("web.register", "GET", lambda w: "/register", everyone(200)),
+    Row(
+        "web.register",
+        "POST",
+        lambda w: "/register",
+        everyone(302),
+        form=lambda w: {
+            "username": "newcomer",
+            "display_name": "New",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
+    ),
+    Row(
+        "web.logout", "POST", lambda w: "/logout", signed_in(302, anonymous=302), form=lambda w: {}
+    ),
+    Row("api.openapi.openapi_document", "GET", lambda w: f"{API}/openapi.json", everyone(200)),
+    Row("api.articles.list_articles", "GET", lambda w: f"{API}/articles", everyone(200)),
+    Row("api.articles.get_article", "GET", lambda w: f"{API}/articles/essay", everyone(200)),
+    Row(
+        "api.annotations.list_annotations",
+        "GET",
+        lambda w: f"{API}/articles/essay/annotations",
+        everyone(200),
+    ),
+    # --- accounts and tokens ----------------------------------------------------------------
+    Row("api.me.me", "GET", lambda w: f"{API}/me", signed_in(200)),
+    Row("api.tokens.issue_token", "POST", lambda w: f"{API}/tokens", signed_in(201), basic=True),
+    Row("api.tokens.revoke_token", "DELETE", lambda w: f"{API}/tokens", signed_in(204)),
+    # --- one group annotation ---------------------------------------------------------------
+    Row("web.annotation", "GET", lambda w: f"/annotations/{note(w)}", group_readers(302)),
+    Row(
+        "web.edit_annotation",
+        "POST",
+        lambda w: f"/annotations/{note(w)}/edit",
+        _table(
+            anonymous=LOGIN,
+            member=403,
+            author=302,
+            other_member=404,
+            instructor=403,
+            other_instructor=404,
+            admin=403,
+            suspended=403,
+        ),
+        form=lambda w: {"body": "Edited.", "kind": "question"},
+    ),
+    Row(
+        "web.delete_annotation",
+        "POST",
+        lambda w: f"/annotations/{note(w)}/delete",
+        _table(
+            anonymous=LOGIN,
+            member=403,
+            author=302,
+            other_member=404,
+            instructor=302,
+            other_instructor=404,
+            admin=302,
+            suspended=403,
+        ),
+        form=lambda w: {},
+    ),
+    Row(
+        "web.post_annotation",
+        "POST",
+        lambda w: "/articles/essay/p/p2/annotations",
+        signed_in(302, anonymous=LOGIN),
+        form=lambda w: {"kind": "comment", "body": "A public thought."},
+    ),
+    Row(
+        "api.annotations.get_annotation",
+        "GET",
+        lambda w: f"{API}/annotations/{note(w)}",
+        group_readers(200),
+    ),
+    Row(
+        "api.annotations.edit_annotation",
+        "PATCH",
+        lambda w: f"{API}/annotations/{note(w)}",
+        _table(
+            anonymous=401,
+            member=403,
+            author=200,
+            other_member=404,
+            instructor=403,
+            other_instructor=404,
+            admin=403,
+            suspended=403,
+        ),
+        json=lambda w: {"body": "Edited."},
+    ),
+    Row(
+        "api.annotations.delete_annotation",
+        "DELETE",
+        lambda w: f"{API}/annotations/{note(w)}",
+        _table(
+            anonymous=401,
+            member=403,
+            author=204,
+            other_member=404,
+            instructor=204,
+            other_instructor=404,
+            admin=204,
+            suspended=403,
+        ),
+    ),
+    Row(
+        "api.annotations.post_annotation",
+        "POST",
+        lambda w: f"{API}/articles/essay/annotations",
+        _table(
+            anonymous=401,
+            member=201,
+            author=201,
+            other_member=422,
+            instructor=201,
+            other_instructor=422,
+            admin=422,
+            suspended=403,
+        ),
+        json=lambda w: {"anchor": "p2", "kind": "comment", "body": "Hi.", "group": "seminar"},
+    ),
+    Row(
+        "api.moderation.flag_annotation",
+        "POST",
+        lambda w: f"{API}/annotations/{note(w)}/flags",
+        {**group_readers(201, anonymous=401), "author": 403},
+        json=lambda w: {"reason": "spam"},
+    ),
+    Row(
+        "api.moderation.moderate_annotation",
+        "POST",
+        lambda w: f"{API}/annotations/{note(w)}/moderation",
+        managers(200),
+        json=lambda w: {"action": "lock", "reason": "Cooling off."},
+    ),
+    Row(
+        "api.feedback.give_feedback",
+        "POST",
+        lambda w: f"{API}/annotations/{note(w)}/feedback",
+        managers(201),
+        json=lambda w: {"body": "Cite a source."},
+    ),
+    Row(
+        "api.feedback.list_feedback",
+        "GET",
+        lambda w: f"{API}/annotations/{note(w)}/feedback",
+        {**managers(200), "author": 200},
+    ),
+    # --- groups -----------------------------------------------------------------------------
+    Row("api.groups.list_groups", "GET", lambda w: f"{API}/groups", signed_in(200)),
+    Row(
+        "api.groups.create_group",
+        "POST",
+        lambda w: f"{API}/groups",
+        _table(
+            anonymous=401,
+            member=403,
+            author=403,
+            other_member=403,
+            instructor=201,
+            other_instructor=201,
+            admin=201,
+            suspended=403,
+        ),
+        json=lambda w: {"name": "New group"},
+    ),
+    Row(
+        "api.groups.join_group",
+        "POST",
+        lambda w: f"{API}/groups/join",
+        signed_in(200),
+        json=lambda w: {"join_code": w.group.join_code},
+    ),
+    Row("api.groups.get_group", "GET", lambda w: f"{API}{G}", group_readers(200)),
+    Row(
+        "api.groups.update_group",
+        "PATCH",
+        lambda w: f"{API}{G}",
+        managers(200),
+        json=lambda w: {"name": "Renamed"},
+    ),
+    Row(
+        "api.groups.assign_reading",
+        "POST",
+        lambda w: f"{API}{G}/articles",
+        managers(201),
+        json=lambda w: {"article": "other-essay"},
+    ),
+    Row(
+        "api.groups.unassign_reading",
+        "DELETE",
+        lambda w: f"{API}{G}/articles/essay",
+        managers(204),
+    ),
+    Row(
+        "api.groups.regenerate_join_code",
+        "POST",
+        lambda w: f"{API}{G}/join-code",
+        managers(200),
+    ),
+    Row(
+        "api.groups.leave_group",
+        "POST",
+        lambda w: f"{API}{G}/leave",
+        _table(
+            anonymous=401,
+            member=204,
+            author=204,
+            other_member=404,
+            instructor=409,
+            other_instructor=404,
+            admin=404,
+            suspended=204,
+        ),
+    ),
+    Row(
+        "api.groups.update_member",
+        "PATCH",
+        lambda w: f"{API}{G}/members/pupil",
+        managers(200),
+        json=lambda w: {"role": "instructor"},
+    ),
+    Row(
+        "api.groups.remove_member",
+        "DELETE",
+        lambda w: f"{API}{G}/members/pupil",
+        managers(204),
+    ),
+    Row(
+        "api.groups.restore_member",
+        "POST",
+        lambda w: f"{API}{G}/members/pupil/restore",
+        managers(409),  # allowed, but pupil was never removed
+    ),
+    Row(
+        "api.moderation.suspend_member",
+        "POST",
+        lambda w: f"{API}{G}/members/pupil/suspension",
+        managers(201),
+        json=lambda w: {"days": 2, "reason": "Cool off."},
+    ),
+    Row(
+        "api.moderation.unsuspend_member",
+        "DELETE",
+        lambda w: f"{API}{G}/members/suspended/suspension",
+        managers(204),
+    ),
+    Row(
+        "api.moderation.moderation_queue",
+        "GET",
+        lambda w: f"{API}{G}/moderation/queue",
+        managers(200),
+    ),
+    Row(
+        "api.moderation.moderation_log",
+        "GET",
+        lambda w: f"{API}{G}/moderation/log",
+        managers(200),
+    ),
+    # --- notifications ----------------------------------------------------------------------
+    Row(
+        "api.notifications.list_notifications",
+        "GET",
+        lambda w: f"{API}/notifications",
+        signed_in(200),
+    ),
+    Row(
+        "api.notifications.count_notifications",
+        "GET",
+        lambda w: f"{API}/notifications/count",
+        signed_in(200),
+    ),
+    Row(
+        "api.notifications.mark_read",
+        "POST",
+        lambda w: f"{API}/notifications/read",
+        signed_in(200),
+        json=lambda w: {},
+    ),
+]
+
+WEB_ROWS: list[Row] = [
+    # --- account ----------------------------------------------------------------------------
+    Row("web.account", "GET", lambda w: "/account", signed_in(200, anonymous=LOGIN)),
+    Row(
+        "web.change_password",
+        "POST",
+        lambda w: "/account/password",
+        signed_in(302, anonymous=LOGIN),
+        form=lambda w: {
+            "current_password": PASSWORD,
+            "new_password": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+        },
+    ),
+    # --- acting on one group annotation -----------------------------------------------------
+    Row(
+        "web.flag_annotation",
+        "GET",
+        lambda w: f"/annotations/{note(w)}/flag",
+        {**group_readers(200, anonymous=LOGIN), "author": 403},
+    ),
+    Row(
+        "web.flag_annotation",
+        "POST",
+        lambda w: f"/annotations/{note(w)}/flag",
+        {**group_readers(302, anonymous=LOGIN), "author": 403},
+        form=lambda w: {"reason": "spam"},
+    ),
+    Row(
+        "web.moderate_annotation",
+        "POST",
+        lambda w: f"/annotations/{note(w)}/moderate",
+        managers(302, anonymous=LOGIN),
+        form=lambda w: {"action": "lock", "reason": "Calm."},
+    ),
+    Row(
+        "web.give_feedback",
+        "GET",
+        lambda w: f"/annotations/{note(w)}/feedback",
+        managers(200, anonymous=LOGIN),
+    ),
+    Row(
+        "web.give_feedback",
+        "POST",
+        lambda w: f"/annotations/{note(w)}/feedback",
+        managers(302, anonymous=LOGIN),
+        form=lambda w: {"body": "Well argued."},
+    ),
+    # --- groups -----------------------------------------------------------------------------
+    Row("web.groups", "GET", lambda w: "/groups", signed_in(200, anonymous=LOGIN)),
+    Row(
+        "web.create_group",
+        "GET",
+        lambda w: "/groups/new",
+        _table(
+            anonymous=LOGIN,
+            member=403,
+            author=403,
+            other_member=403,
+            instructor=200,
+            other_instructor=200,
+            admin=200,
+            suspended=403,
+        ),
+    ),
+    Row(
+        "web.create_group",
+        "POST",
+        lambda w: "/groups/new",
+        _table(
+            anonymous=LOGIN,
+            member=403,
+            author=403,
+            other_member=403,
+            instructor=302,
+            other_instructor=302,
+            admin=302,
+            suspended=403,
+        ),
+        form=lambda w: {"name": "Evening class"},
+    ),
+    Row("web.join_group", "GET", lambda w: "/groups/join", signed_in(200, anonymous=LOGIN)),
+    Row(
+        "web.join_group",
+        "POST",
+        lambda w: "/groups/join",
+        signed_in(302, anonymous=LOGIN),
+        form=lambda w: {"join_code": w.group.join_code},
+    ),
+    Row(
+        "web.invite",
+        "GET",
+        lambda w: f"/groups/join/{w.group.join_code}",
+        everyone(200),  # the landing page: whoever holds the link is invited
+    ),
+    Row(
+        "web.invite",
+        "POST",
+        lambda w: f"/groups/join/{w.group.join_code}",
+        signed_in(302, anonymous=LOGIN),
+        form=lambda w: {},
+    ),
+    Row("web.group", "GET", lambda w: G, group_readers(200, anonymous=LOGIN)),
+    Row(
+        "web.leave_group",
+        "POST",
+        lambda w: f"{G}/leave",
+        _table(
+            anonymous=LOGIN,
+            member=302,
+            author=302,
+            other_member=404,
+            instructor=302,  # refused, with the reason on the group page
+            other_instructor=404,
+            admin=404,
+            suspended=302,
+        ),
+        form=lambda w: {},
+    ),
+    Row(
+        "web.archive_group",
+        "POST",
+        lambda w: f"{G}/archive",
+        managers(302, anonymous=LOGIN),
+        form=lambda w: {"archived": "1"},
+    ),
+    Row(
+        "web.regenerate_code",
+        "POST",
+        lambda w: f"{G}/code",
+        managers(302, anonymous=LOGIN),
+        form=lambda w: {},
+    ),
+    Row(
+        "web.set_premoderation",
+        "POST",
+        lambda w: f"{G}/premoderation",
+        managers(302, anonymous=LOGIN),
+        form=lambda w: {"mode": "all", "posts": "3"},
+    ),
+    Row(
+        "web.assign_reading",
+        "POST",
+        lambda w: f"{G}/readings",
+        managers(302, anonymous=LOGIN),
+        form=lambda w: {"article": "other-essay"},
+    ),
+    Row(
+        "web.unassign_reading",
+        "POST",
+        lambda w: f"{G}/readings/essay/unassign",
+        managers(302, anonymous=LOGIN),
+        form=lambda w: {},
+    ),
+    Row(
+        "web.set_member_role",
+        "POST",
+        lambda w: f"{G}/members/pupil/role",
+        managers(302, anonymous=LOGIN),
+        form=lambda w: {"role": "instructor"},
+    ),
+    Row(
+        "web.remove_member",
+        "POST",
+        lambda w: f"{G}/members/pupil/remove",
+        managers(302, anonymous=LOGIN),
+        form=lambda w: {"reason": "Spam."},
+    ),
+    Row(
+        "web.restore_member",
+        "POST",
+        lambda w: f"{G}/members/pupil/restore",
+        managers(302, anonymous=LOGIN),
+        form=lambda w: {},  # the page says pupil was never removed
+    ),
+    Row(
+        "web.suspend_member",
+        "POST",
+        lambda w: f"{G}/members/pupil/suspend",
+        managers(302, anonymous=LOGIN),
+        form=lambda w: {"days": "2", "reason": "Calm."},
+    ),
+    Row(
+        "web.unsuspend_member",
+        "POST",
+        lambda w: f"{G}/members/suspended/unsuspend",
+        managers(302, anonymous=LOGIN),
+        form=lambda w: {},
+    ),
+    # --- moderation -------------------------------------------------------------------------
+    Row(
+        "web.moderation_queue",
+        "GET",
+        lambda w: f"{G}/moderation",
+        managers(200, anonymous=LOGIN),
+    ),
+    Row(
+        "web.moderation_log",
+        "GET",
+        lambda w: f"{G}/moderation/log",
+        managers(200, anonymous=LOGIN),
+    ),
+    Row(
+        "web.undo_moderation",
+        "POST",
+        lambda w: f"{G}/moderation/log/{w.log_entry_id}/undo",
+        managers(302, anonymous=LOGIN),
+        form=lambda w: {},
+    ),
+    Row(
+        "web.public_queue",
+        "GET",
+        lambda w: "/moderation/public",
+        {**signed_in(403, anonymous=LOGIN), "admin": 200},
+    ),
+    # --- notifications ----------------------------------------------------------------------
+    Row("web.notifications", "GET", lambda w: "/notifications", signed_in(200, anonymous=LOGIN)),
+    Row(
+        "web.open_notification",
+        "GET",
+        lambda w: f"/notifications/{w.notification_id}",
+        {**signed_in(404, anonymous=LOGIN), "author": 302},
+    ),
+    Row(
+        "web.mark_notifications_read",
+        "POST",
+        lambda w: "/notifications/read",
+        signed_in(302, anonymous=LOGIN),
+        form=lambda w: {},
+    ),
+]
+ROWS += WEB_ROWS
+
+IGNORED = {"static"}  # Flask's own static files
+BENCH_ONLY = "bench."  # registered only when BENCH_REFERENCE=1
+
+
+def test_every_route_has_a_row(app: Flask) -> None:
+    """A new route (or method) with no row here fails: every route needs a stated rule."""
+    routes = {
+        f"{method} {rule.endpoint}"
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in IGNORED and not rule.endpoint.startswith(BENCH_ONLY)
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+    assert routes == {row.id for row in ROWS}
+
+
+def _request(client: Any, row: Row, world: World, actor: str) -> Any:
+    headers: dict[str, str] = {}
+    path = row.path(world)
+    if path.startswith(API):
+        if actor != "anonymous" and row.basic:
+            client.environ_base["HTTP_AUTHORIZATION"] = ""
+            user = world.users[actor]
+            from tests.functional.api.conftest import basic
+
+            headers.update(basic(user.username, PASSWORD))
+        elif actor != "anonymous":
+            headers["Authorization"] = f"Bearer {world.tokens[actor]}"
+    elif actor != "anonymous":
+        with client.session_transaction() as cookie:
+            cookie["_user_id"] = world.users[actor].get_id()
+            cookie["_fresh"] = True
+    body: dict[str, Any] = {}
+    if row.json is not None:
+        body["json"] = row.json(world)
+    if row.form is not None:
+        body["data"] = row.form(world)
+    return client.open(path, method=row.method, headers=headers, **body)
+
+
+def _answer(client: Any, row: Row, world: World, actor: str) -> Any:
+    response = _request(client, row, world, actor)
+    if response.status_code == 302 and "/login" in response.headers.get("Location", ""):
+        return LOGIN if actor == "anonymous" else 302
+    return response.status_code
+
+
+def _refused(expected: Any) -> bool:
+    """A refusal must change nothing, so refused actors can share one world."""
+    return expected == LOGIN or int(expected) >= 400
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
+def test_route_answers_each_actor_as_the_policy_says(app: Flask, make: Any, row: Row) -> None:
+    """Reads and refusals share one world; each write that succeeds gets a fresh one."""
+    answers: dict[str, Any] = {}
+    shared = None
+    for actor in sorted(ACTORS, key=lambda a: not _refused(row.expect[a])):
+        if shared is None or (row.method != "GET" and not _refused(row.expect[actor])):
+            wipe_database()
+            shared = build_world()
+            make.article("other-essay")
+        answers[actor] = _answer(app.test_client(), row, shared, actor)
+    assert answers == row.expect
