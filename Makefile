@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
-PYTEST_ARGS ?=
+# Both cores: module-scoped fixtures (live server, browser) stay on one worker.
+PYTEST_ARGS ?= -n 2 --dist loadscope
 export COUNTERPOINT_ENV ?= development
 
 .DEFAULT_GOAL := help
