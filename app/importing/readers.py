@@ -116,6 +116,14 @@ class _HtmlReader(HTMLParser):
         elif self._block is not None and tag not in self.VOID:
             self._parts.append(f"</{tag}>")
 
+    def parse_html_declaration(self, i: int) -> int:
+        try:
+            return super().parse_html_declaration(i)
+        except AssertionError:
+            # Python before 3.13 gives up on a malformed "<![...>" with an AssertionError that
+            # would abort the whole import; browsers read it as a bogus comment, and so do we.
+            return self.parse_bogus_comment(i)
+
     def handle_data(self, data: str) -> None:
         if self._skip:
             return
