@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from typing import NoReturn
+
+from flask import Blueprint, abort, request
 from flask.typing import ResponseReturnValue
 
+from app import throttle
 from app.api.auth import current_token, unauthorized
 from app.api.openapi import operation
 from app.api.presenters import present_token
 from app.api.schemas import TokenOut
+from app.errors import json_error
 from app.extensions import db, limiter
 from app.services import tokens
 from app.services.users import authenticate
@@ -33,13 +37,25 @@ def issue_token() -> ResponseReturnValue:
     if credentials is None or credentials.type != "basic" or not credentials.username:
         unauthorized("Send your username and password with HTTP Basic authentication.", "Basic")
     username, password = credentials.username, credentials.password or ""
+    # The same failed-sign-in backoff as the login page: else this is the way around it.
+    if (wait := throttle.login_backoff(username)) is not None:
+        _wait(wait.retry_after)
     user = None if "\x00" in username else authenticate(username, password)
     if user is None:
+        throttle.record_failed_login(username)
         unauthorized("Wrong username or password.", "Basic")
+    throttle.clear_failed_logins(username)
     raw, token = tokens.issue_token(user)
     body = present_token(raw, token)
     db.session.commit()
     return body, 201
+
+
+def _wait(seconds: int) -> NoReturn:
+    message = "Too many failed sign-ins for this account or from this address; wait and retry."
+    response = json_error(429, message, "rate_limited")
+    response.headers["Retry-After"] = str(seconds)
+    abort(response)
 
 
 @bp.delete("/tokens")
