@@ -7,6 +7,7 @@ from operator import attrgetter
 from flask import Blueprint, url_for
 from flask.typing import ResponseReturnValue
 
+from app import throttle
 from app.api.auth import caller, require_user
 from app.api.inputs import json_body, query_args
 from app.api.loaders import load_article
@@ -20,7 +21,7 @@ from app.api.schemas import (
     AnnotationPage,
     AnnotationUpdate,
 )
-from app.extensions import db
+from app.extensions import db, limiter
 from app.services import annotations, reading
 from app.services.annotations import NewAnnotation, Quote
 
@@ -51,13 +52,14 @@ def list_annotations(slug: str) -> ResponseReturnValue:
 
 
 @bp.post("/articles/<slug>/annotations")
+@limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 @operation(
     "Annotate a block of the article, or reply to an annotation on it.",
     "annotations",
     {201: AnnotationOut},
     auth="required",
     body=AnnotationCreate,
-    errors=(403, 409),
+    errors=(403, 409, 429),
     headers={201: {"Location": "The new annotation's URL."}},
 )
 def post_annotation(slug: str) -> ResponseReturnValue:
@@ -85,13 +87,14 @@ def get_annotation(annotation_id: int) -> ResponseReturnValue:
 
 
 @bp.patch(ONE)
+@limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 @operation(
     "Change an annotation's body and/or kind; its author only.",
     "annotations",
     {200: AnnotationOut},
     auth="required",
     body=AnnotationUpdate,
-    errors=(403,),
+    errors=(403, 429),
 )
 def edit_annotation(annotation_id: int) -> ResponseReturnValue:
     user = require_user()
@@ -103,12 +106,13 @@ def edit_annotation(annotation_id: int) -> ResponseReturnValue:
 
 
 @bp.delete(ONE)
+@limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 @operation(
     "Delete an annotation (it stays as a placeholder); its author or a moderator.",
     "annotations",
     {204: None},
     auth="required",
-    errors=(403, 409),
+    errors=(403, 409, 429),
     description="Deleting it again is a 409. A moderator's delete is logged and undone with "
     "the `restore` moderation action.",
 )
