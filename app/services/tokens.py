@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import ApiToken, User
@@ -39,3 +39,13 @@ def find_token(raw: str, now: datetime | None = None) -> ApiToken | None:
 def revoke_token(token: ApiToken) -> None:
     token.revoked_at = utcnow()
     db.session.flush()
+
+
+def revoke_all_tokens(user: User) -> None:
+    """Revoke every token `user` holds: a token stolen earlier dies with the old password."""
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )

@@ -14,6 +14,7 @@ from app.models import Role, User
 from app.models.user import new_session_token
 from app.services.common_passwords import is_common
 from app.services.errors import Conflict, ValidationFailed
+from app.services.tokens import revoke_all_tokens
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,38}[a-z0-9]$")
 MIN_PASSWORD = 8
@@ -103,6 +104,7 @@ def end_sessions(user: User) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password; every session, remember-me cookie and API token of the user ends."""
     if not check_password_hash(user.password_hash, current):
         message = "This is not your password."
         raise ValidationFailed("The current password is wrong.", {"current_password": message})
@@ -110,3 +112,4 @@ def change_password(user: User, current: str, new: str) -> None:
         raise ValidationFailed("The new password is not acceptable.", {"new_password": reason})
     user.password_hash = _hash(new)
     end_sessions(user)
+    revoke_all_tokens(user)
