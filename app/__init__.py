@@ -19,6 +19,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.api import bp as api_bp
     from app.config import load_settings
     from app.extensions import compress, csrf, db, limiter, login_manager, migrate
+    from app.services import versions
     from app.web import BLUEPRINTS
 
     overrides = dict(config or {})
@@ -36,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     database.init_app(app)
+    versions.watch(db.session)  # every flushed page-visible change raises discussion_version
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

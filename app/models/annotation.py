@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -49,6 +49,17 @@ class Annotation(db.Model):
         Index("ix_annotations_article_created", "article_id", "created_at"),
         Index("ix_annotations_parent", "parent_id"),
         Index("ix_annotations_author", "author_id"),
+        # The article page's previews: each block's top-level notes in thread order.
+        Index(
+            "ix_annotations_thread_starts",
+            "article_id",
+            "block_id",
+            "pinned",
+            "created_at",
+            "id",
+            postgresql_where=text("parent_id IS NULL"),
+            sqlite_where=text("parent_id IS NULL"),
+        ),
         CheckConstraint("kind in ('comment','counterargument','question','support')", name="kind"),
         CheckConstraint("status in ('visible','hidden','deleted','pending')", name="status"),
         CheckConstraint("visibility in ('public','group','private')", name="visibility"),

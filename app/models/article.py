@@ -41,6 +41,9 @@ class Article(db.Model):
     disclaimer: Mapped[str | None] = mapped_column(Text)
     # Non-annotatable asides ("Related article" boxes): [{"text": ..., "after": anchor}].
     asides: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Raised (UPDATE ... + 1) in the transaction of every write that changes what the article's
+    # pages show: the key of their HTTP validators and of the rendered-fragment cache.
+    discussion_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
