@@ -16,6 +16,7 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, func, i
 from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import csrf, db
+from app.web import caching
 
 ENV_FLAG = "BENCH_REFERENCE"
 PREFIX = "/_bench"
@@ -126,7 +127,9 @@ def capture_view(path: str) -> Snapshot:
         adapter = app.url_map.bind("localhost")
         endpoint, args = adapter.match(path)
         view: Callable[..., Any] = app.view_functions[endpoint]
-        with template_rendered.connected_to(record, app):
+        # The page in full, as a signed-in reader or a cache miss gets it: the reference
+        # must not start from the anonymous page's kept blocks (app/web/caching.py).
+        with template_rendered.connected_to(record, app), caching.bypassed():
             view(**args)
         if not seen:
             raise LookupError(f"the view for {path} rendered no template")

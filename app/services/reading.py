@@ -129,6 +129,29 @@ def quotes_by_block(
     return quotes
 
 
+def counts_and_quotes(
+    user: Any, article: Article, scope: ColumnElement[bool] | None = None
+) -> tuple[dict[int, dict[str, int]], dict[int, list[str]]]:
+    """block_counts and quotes_by_block together, from one query (they share its filter).
+
+    Grouping by (block, kind, quote) yields both: a kind's count is the sum over its quotes,
+    and a block's quotes are the non-null ones, listed once each in sorted order.
+    """
+    rows = db.session.execute(
+        select(Annotation.block_id, Annotation.kind, Annotation.quote_exact, func.count())
+        .where(Annotation.article_id == article.id, _scoped(user, scope, counted=True))
+        .group_by(Annotation.block_id, Annotation.kind, Annotation.quote_exact)
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    found: dict[int, set[str]] = defaultdict(set)
+    for block_id, kind, exact, n in rows:
+        per_block = counts[block_id]
+        per_block[kind] = per_block.get(kind, 0) + int(n)
+        if exact is not None:
+            found[block_id].add(exact)
+    return counts, {block_id: sorted(q) for block_id, q in found.items()}
+
+
 def _with_author(stmt: Select[Any]) -> Select[Any]:
     return stmt.join(Annotation.author).options(contains_eager(Annotation.author))
 
@@ -137,12 +160,42 @@ def _thread_order() -> tuple[Any, ...]:
     return (Annotation.pinned.desc(), Annotation.created_at, Annotation.id)
 
 
+@dataclass(frozen=True, slots=True)
+class AuthorRow:
+    id: int
+    display_name: str
+
+
+class NoteRow:
+    """A previewed annotation as plain data: its columns and its author's name, no ORM state.
+
+    The article page only reads fields, and a row costs a fraction of a mapped instance to
+    load; the model's own helpers (`is_edited`, `quote`) work on it unchanged.
+    """
+
+    __slots__ = (*(c.key for c in Annotation.__table__.columns), "author")
+
+    is_edited = Annotation.is_edited
+    quote = Annotation.quote
+
+    def __init__(self, values: dict[str, Any], author: AuthorRow) -> None:
+        for key, value in values.items():
+            setattr(self, key, value)
+        self.author = author
+
+    def __repr__(self) -> str:
+        return f"<NoteRow {getattr(self, 'id', None)}>"
+
+
+_NOTE_COLUMNS = tuple(Annotation.__table__.columns)
+
+
 def preview_threads(
     user: Any,
     article: Article,
     per_block: int = PREVIEW_THREADS,
     scope: ColumnElement[bool] | None = None,
-) -> dict[int, list[Annotation]]:
+) -> dict[int, list[NoteRow]]:
     """The first top-level annotations of each block (pinned first), in one query."""
     rank = (
         func.row_number()
@@ -159,15 +212,23 @@ def preview_threads(
         )
         .subquery()
     )
-    stmt = _with_author(
-        select(Annotation)
+    stmt = (
+        select(*_NOTE_COLUMNS, User.display_name)
         .join(ranked, ranked.c.id == Annotation.id)
+        .join(User, User.id == Annotation.author_id)
         .where(ranked.c.rank <= per_block)
         .order_by(Annotation.block_id, *_thread_order())
     )
-    previews: dict[int, list[Annotation]] = defaultdict(list)
-    for annotation in db.session.scalars(stmt):
-        previews[annotation.block_id].append(annotation)
+    previews: dict[int, list[NoteRow]] = defaultdict(list)
+    keys = [c.key for c in _NOTE_COLUMNS]
+    authors: dict[int, AuthorRow] = {}
+    for row in db.session.execute(stmt):
+        values = dict(zip(keys, row, strict=False))
+        author_id = values["author_id"]
+        author = authors.get(author_id) or authors.setdefault(
+            author_id, AuthorRow(author_id, row[-1])
+        )
+        previews[values["block_id"]].append(NoteRow(values, author))
     return previews
 
 

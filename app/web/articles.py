@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.models import Annotation, Article, Block, Group
 from app.services import annotations, feedback, groups, reading
 from app.services.errors import NotFound
+from app.web import caching
 from app.web.blueprint import bp, viewer
 from app.web.present import Aside, BlockView, Discussion, Switcher, posting_closed
 
@@ -51,18 +53,34 @@ def index() -> str:
 
 
 @bp.get("/articles/<slug>")
-def article(slug: str) -> str:
+def article(slug: str) -> ResponseReturnValue:
     user = viewer()
     article = reading.get_article(slug)
     group = selected_group()
+    page = {
+        "article": article,
+        "group": group,
+        "closed": posting_closed(user, group),
+        "switcher": switcher(article, group, "web.article", slug=article.slug),
+    }
+    if caching.is_shared(user, group):  # anonymous, public: ETag and the kept blocks
+        return caching.shared_article_page(
+            article, page, lambda: article_views(user, article, group)
+        )
+    return render_template(
+        "articles/article.html", views=article_views(user, article, group), **page
+    )
+
+
+def article_views(user: Any, article: Article, group: Group | None) -> list[BlockView]:
+    """Each block of the article with its counts, quotes and previewed threads (4 queries)."""
     scope = discussion_scope(group)
     blocks = reading.list_blocks(article)
-    counts = reading.block_counts(user, article, scope)
-    quotes = reading.quotes_by_block(user, article, scope)
+    counts, quotes = reading.counts_and_quotes(user, article, scope)
     previews = reading.preview_threads(user, article, scope=scope)
     notes = feedback.list_feedback_for(user, [a for shown in previews.values() for a in shown])
     asides = asides_by_anchor(article, blocks)
-    views = [
+    return [
         BlockView(
             block=b,
             counts=counts.get(b.id, {}),
@@ -73,14 +91,6 @@ def article(slug: str) -> str:
         )
         for b in blocks
     ]
-    return render_template(
-        "articles/article.html",
-        article=article,
-        views=views,
-        group=group,
-        closed=posting_closed(user, group),
-        switcher=switcher(article, group, "web.article", slug=article.slug),
-    )
 
 
 @bp.get("/articles/<slug>/p/<anchor>")

@@ -97,8 +97,10 @@ def test_the_article_page_query_count_does_not_grow_with_the_discussion(
     few = _statements(client, count_queries, f"/articles/{small}")
     many = _statements(client, count_queries, f"/articles/{large}")
     assert few == many
-    # Signed in: + the switcher's groups, + the header's unread and waiting counts.
-    assert many == (9 if signed_in else 5)
+    # Anonymous: the warm-up kept the blocks (app/web/caching.py), so only the article is read;
+    # a miss is counted in test_article_cache.py. Signed in: the article, its blocks, counts
+    # and quotes, previews, + the user, the switcher's groups, the header's unread and waiting.
+    assert many == (8 if signed_in else 1)
 
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
@@ -137,4 +139,4 @@ def test_a_groups_view_query_count_does_not_grow_with_its_discussion(
     many = _statements(client, count_queries, f"/articles/{large}{page}?group={group}")
     assert few == many
     # + the group, the viewer's memberships and the feedback on what is shown.
-    assert many == 12
+    assert many == (11 if page == "" else 12)
