@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from app import throttle
 from app.api.auth import caller, require_user
 from app.api.inputs import json_body, query_args
-from app.api.loaders import load_article
+from app.api.loaders import load_article, load_article_with_block
 from app.api.openapi import operation
 from app.api.pagination import MAX_ID, split_page
 from app.api.presenters import present_annotation, present_page
@@ -65,12 +65,13 @@ def list_annotations(slug: str) -> ResponseReturnValue:
 def post_annotation(slug: str) -> ResponseReturnValue:
     user = require_user()
     data = json_body(AnnotationCreate)
-    article = load_article(slug)
+    # The article and the block posted to, in one query (an unknown anchor: the service's 422).
+    article, block = load_article_with_block(slug, data.anchor)
     quote = Quote(**data.quote.model_dump()) if data.quote is not None else None
     new = NewAnnotation(
         data.anchor, data.kind, data.body, data.parent, quote, data.private, data.group
     )
-    annotation = annotations.post_annotation(user, article, new)
+    annotation = annotations.post_annotation(user, article, new, block)
     # Everything the response shows is known once the row is flushed; presenting before the
     # commit spares re-reading it (the commit expires the object).
     body = present_annotation(annotation, user)

@@ -10,9 +10,9 @@ from flask_wtf.csrf import CSRFError
 
 from app.api.inputs import BadRequest
 from app.errors import json_error
-from app.extensions import csrf
+from app.extensions import csrf, db
 from app.models import ApiToken, User
-from app.services.tokens import find_token
+from app.services.tokens import find_token_user
 
 REALM = 'realm="counterpoint"'
 # Endpoints whose own credentials (HTTP Basic) prove the request was not forged.
@@ -41,16 +41,21 @@ def authenticate() -> None:
     raw = bearer_token()
     if raw is None:
         return
-    token = find_token(raw) if raw else None
-    if token is None:
+    found = find_token_user(raw) if raw else None
+    if found is None:
         unauthorized("The token is unknown, expired or revoked; get a new one at POST /tokens.")
-    g.api_token = token
-    g.api_caller = token.user
+    g.api_caller, g.api_token_id = found
+
+
+def by_token() -> bool:
+    """Whether this request was authenticated with a Bearer token."""
+    return g.get("api_token_id") is not None
 
 
 def current_token() -> ApiToken | None:
-    """The token this request was authenticated with, if any."""
-    return g.get("api_token")
+    """The token this request was authenticated with, if any (loaded when asked for)."""
+    token_id = g.get("api_token_id")
+    return None if token_id is None else db.session.get(ApiToken, token_id)
 
 
 def caller() -> User | None:
@@ -78,7 +83,7 @@ def check_csrf() -> None:
     config = current_app.config
     if not config["WTF_CSRF_ENABLED"] or request.method not in config["WTF_CSRF_METHODS"]:
         return
-    if current_token() is not None or request.endpoint in CSRF_FREE_ENDPOINTS:
+    if by_token() or request.endpoint in CSRF_FREE_ENDPOINTS:
         return
     if caller() is None:
         return

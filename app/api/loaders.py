@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.api.auth import caller
-from app.models import Article, Group, User
+from app.models import Article, Block, Group, User
 from app.services import groups, reading, users
 from app.services.errors import NotFound, ValidationFailed
 
@@ -13,6 +13,13 @@ def load_article(slug: str) -> Article:
     if "\x00" in slug:  # PostgreSQL cannot even compare it; no slug holds one
         raise NotFound(f"No article {slug!r}.")
     return reading.get_article(slug)
+
+
+def load_article_with_block(slug: str, anchor: str) -> tuple[Article, Block | None]:
+    """The article (else NotFound) and its block with this anchor, if any, in one query."""
+    if "\x00" in slug:
+        raise NotFound(f"No article {slug!r}.")
+    return reading.get_article_with_block(slug, anchor)
 
 
 def load_article_field(slug: str, field: str = "article") -> Article:

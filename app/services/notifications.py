@@ -38,11 +38,11 @@ def notify_reply(reply: Annotation, actor: User) -> None:
     """Tell the parent's author about a (now visible) reply."""
     if reply.parent_id is None:
         return
-    parent_author = db.session.scalar(
-        select(Annotation.author_id).where(Annotation.id == reply.parent_id)
-    )
-    if parent_author is None:
+    # Posting a reply has just loaded its parent: the identity map answers without a query.
+    parent = db.session.get(Annotation, reply.parent_id)
+    if parent is None:
         return
+    parent_author = parent.author_id
     if reply.kind == "counterargument":
         kind, verb = NotificationKind.COUNTER, "countered"
     else:

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.models import ApiToken, User
@@ -34,6 +34,30 @@ def find_token(raw: str, now: datetime | None = None) -> ApiToken | None:
     if token is None or not token.is_active(now or utcnow()):
         return None
     return token
+
+
+def find_token_user(raw: str, now: datetime | None = None) -> tuple[User, int] | None:
+    """The user an active token with this raw value stands for, and the token's id.
+
+    What every API request needs, in one query on the unique digest index: expiry and
+    revocation are checked in SQL and the token row itself is not loaded.
+    """
+    found = db.session.execute(
+        _TOKEN_USER, {"digest": _digest(raw), "now": now or utcnow()}
+    ).first()
+    return None if found is None else (found[0], found[1])
+
+
+# Built once: every API request runs it.
+_TOKEN_USER = (
+    select(User, ApiToken.id)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == bindparam("digest"),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > bindparam("now", type_=ApiToken.expires_at.type),
+    )
+)
 
 
 def revoke_token(token: ApiToken) -> None:
