@@ -41,7 +41,9 @@ def test_seeding_makes_the_asked_number_on_each_article(seeded: dict[str, Any]) 
     per_article = Counter(a.article_id for a in _all().values())
     assert per_article == {seeded["demo"].id: 150, seeded["copy"].id: 60}
     assert seeded["demo"].annotations == 150
-    copy_blocks = db.session.scalars(select(Block).where(Block.article_id == seeded["copy"].id))
+    copy_blocks = db.session.scalars(
+        select(Block).where(Block.article_id == seeded["copy"].id).order_by(Block.position)
+    )
     assert [b.anchor for b in copy_blocks] == [b.anchor for b in seeded["demo"].blocks]
 
 
