@@ -13,19 +13,6 @@ from app.services import feedback, groups, moderation, notifications
 from app.services.errors import Conflict, NotFound, ValidationFailed
 
 
-@pytest.fixture
-def klass(make):
-    teacher = make.user("teacher", role="instructor")
-    student = make.user("student")
-    peer = make.user("peer")
-    article = make.article()
-    group = make.groups.group(teacher, "Class", articles=(article,))
-    make.groups.join(student, group)
-    make.groups.join(peer, group)
-    note = make.groups.group_note(student, article, group, body="a bold claim")
-    return teacher, student, peer, article, group, note
-
-
 @pytest.mark.parametrize(
     ("action", "attribute", "before"),
     [("hide", "status", "visible"), ("lock", "locked", False), ("pin", "pinned", False),
