@@ -109,7 +109,7 @@ def ratio(rows: dict[str, Any], key: str) -> tuple[float | None, str]:
     set against the article page's. The 100k row: its one-client p50 over the small corpus's.
     """
     row = rows[key]
-    if row["corpus"] == "large" and row["single_p50_list"]:
+    if row["corpus"] == "large" and row["single_p50_list"] and not key.startswith("ref_"):
         small = rows.get("article_anon") or {}
         return paired(row["single_p50_list"], small.get("single_p50_list") or []), "small p50"
     ref_key = row["reference"] or ""
@@ -122,9 +122,17 @@ def ratio(rows: dict[str, Any], key: str) -> tuple[float | None, str]:
 
 
 def drift(rows: dict[str, Any]) -> float | None:
-    """How much faster reference (a) ran beside the 100k corpus than beside the small one."""
+    """How much faster reference (a) ran beside the 100k corpus than beside the small one.
+
+    By its one-client p50 when both were measured (what the 100k row compares), else by its
+    loaded req/s.
+    """
     before, after = rows.get("ref_article"), rows.get("ref_article_100k")
-    if before and after and before["rps"] and after["rps"]:
+    if not (before and after):
+        return None
+    if before.get("single_p50_ms") and after.get("single_p50_ms"):
+        return float(before["single_p50_ms"] / after["single_p50_ms"])
+    if before["rps"] and after["rps"]:
         return float(after["rps"] / before["rps"])
     return None
 

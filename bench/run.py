@@ -62,8 +62,9 @@ class Scenario:
 def scenarios(block_anchor: str) -> list[Scenario]:
     block = f"/articles/{DEMO}/p/{block_anchor}"
     return [
+        # One-client runs of the reference too (full runs): the 100k comparison's drift check.
         Scenario("ref_article", "Reference (a): article page from memory, 200 annotations",
-                 f"/_bench/render/articles/{DEMO}"),
+                 f"/_bench/render/articles/{DEMO}", latency=True),
         Scenario("article_anon", "Article page, 200 annotations, anonymous", f"/articles/{DEMO}",
                  latency=True, reference="ref_article"),
         Scenario("article_signed", "Article page, 200 annotations, signed in",
@@ -89,7 +90,7 @@ def scenarios(block_anchor: str) -> list[Scenario]:
                  post=True, reference="ref_insert"),
         # Run again beside the 100k page: if the machine got slower meanwhile, this shows it.
         Scenario("ref_article_100k", "Reference (a) again, with the 100k corpus (drift check)",
-                 f"/_bench/render/articles/{DEMO}", corpus="large", quick=False),
+                 f"/_bench/render/articles/{DEMO}", latency=True, corpus="large", quick=False),
         Scenario("article_anon_100k", "Article page, 200 annotations, with the 100k corpus",
                  f"/articles/{DEMO}", latency=True, reference="ref_article_100k",
                  corpus="large", quick=False),
