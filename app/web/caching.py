@@ -11,6 +11,8 @@ entry. Signed-in readers and group discussions are drawn afresh every time.
 The cache lives in each worker process (a small LRU, bounded by entries and bytes): with N
 gunicorn workers an article is drawn up to N times per version. Relative times ("5 minutes
 ago") in a kept fragment are at most FRESH_SECONDS old: the key and the ETag both change then.
+A restore (`flask restore`) moves versions back; reload the workers after one, or for up to a
+minute a kept fragment could match a version number again.
 """
 
 from __future__ import annotations
