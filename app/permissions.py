@@ -208,6 +208,17 @@ def can_see_moderation_reason(user: Any, annotation: Annotation) -> bool:
     return _is_author(user, annotation) or _moderates(user, annotation)
 
 
+def can_reply(user: Any, annotation: Annotation, thread_locked: bool = False) -> bool:
+    """Whether `user` may reply to `annotation`; the group's own rules (archived, suspended)
+    are checked with the group. `thread_locked`: an annotation above it is locked."""
+    return (
+        can_post(user)
+        and annotation.status == AnnotationStatus.VISIBLE
+        and not annotation.locked
+        and not thread_locked
+    )
+
+
 def can_edit_annotation(user: Any, annotation: Annotation) -> bool:
     return _is_author(user, annotation) and annotation.status != AnnotationStatus.DELETED
 

@@ -18,7 +18,7 @@ from app.extensions import limiter
 
 LOGIN_RATE = "20 per minute"  # per address, every attempt
 REGISTER_RATE = "60 per hour"  # per address: a class registers together from one network
-API_SIGNIN_RATE = "20 per minute"  # per address, for POST /api/v1/tokens
+API_SIGNIN_RATE = "10 per minute; 100 per hour"  # per address, for POST /api/v1/tokens
 WRITE_RATE = "60 per minute; 600 per hour"  # per signed-in user (or address)
 # After this many failures in the window, further attempts wait until the window frees up.
 FAILED_PER_ACCOUNT: RateLimitItem = parse("5 per 15 minutes")

@@ -19,11 +19,10 @@ from app.services.users import authenticate
 
 bp = Blueprint("tokens", __name__)
 # Each try costs a password hash; a guesser gets few of them.
-ISSUE_LIMIT = "10 per minute; 100 per hour"
 
 
 @bp.post("/tokens")
-@limiter.limit(ISSUE_LIMIT)
+@limiter.limit(throttle.API_SIGNIN_RATE)
 @operation(
     "Get an API token for the account named by HTTP Basic credentials.",
     "auth",

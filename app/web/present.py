@@ -183,13 +183,7 @@ class Discussion(Viewing):
 
     def can_reply(self, annotation: Annotation, locked: bool = False) -> bool:
         """`locked`: a note above it locks the thread."""
-        return (
-            permissions.can_post(self.viewer)
-            and self.closed is None
-            and annotation.status == AnnotationStatus.VISIBLE
-            and not annotation.locked
-            and not locked
-        )
+        return self.closed is None and permissions.can_reply(self.viewer, annotation, locked)
 
     def can_edit(self, annotation: Annotation) -> bool:
         return permissions.can_edit_annotation(self.viewer, annotation)
