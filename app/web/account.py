@@ -15,10 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import login_required, login_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo
 
 from app import throttle
 from app.extensions import db, limiter
@@ -26,25 +23,7 @@ from app.models import User
 from app.services import users
 from app.services.errors import ValidationFailed
 from app.web.blueprint import bp, viewer
-from app.web.forms import add_errors
-
-
-class PasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password.")]
-    )
-    new_password = PasswordField(
-        "New password",
-        validators=[DataRequired("Choose a new password.")],
-        description="At least 8 characters; not a common password.",
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[
-            DataRequired("Type the new password again."),
-            EqualTo("new_password", message="The two passwords differ."),
-        ],
-    )
+from app.web.forms import PasswordForm, add_errors
 
 
 @bp.get("/account")

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optio
 from app.models import AnnotationKind, FlagReason
 from app.services.annotations import NewAnnotation, Quote
 from app.services.errors import DomainError
+from app.services.users import MIN_PASSWORD
 
 # Fields whose errors are shown for the whole form: filled by the page's script, or a checkbox.
 HIDDEN_FIELDS = frozenset(
@@ -31,6 +32,9 @@ HIDDEN_FIELDS = frozenset(
         "group",
     }
 )
+
+# Said from the policy itself, so the hint cannot drift from what is enforced.
+PASSWORD_HINT = f"At least {MIN_PASSWORD} characters; not a common password."
 
 
 class LoginForm(FlaskForm):
@@ -54,7 +58,7 @@ class RegisterForm(FlaskForm):
     password = PasswordField(
         "Password",
         validators=[DataRequired("Choose a password.")],
-        description="At least 8 characters; not a common password.",
+        description=PASSWORD_HINT,
     )
     confirm = PasswordField(
         "Repeat the password",
@@ -213,3 +217,21 @@ def form_errors(form: FlaskForm) -> dict[str, str]:
     if form.form_errors:
         errors["form"] = " ".join(form.form_errors)
     return errors
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired("Choose a new password.")],
+        description=PASSWORD_HINT,
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[
+            DataRequired("Type the new password again."),
+            EqualTo("new_password", message="The two passwords differ."),
+        ],
+    )
