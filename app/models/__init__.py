@@ -16,6 +16,7 @@ from app.models.group import (
     Premoderation,
     Reading,
 )
+from app.models.helpful import HelpfulMark
 from app.models.user import ApiToken, Role, User
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "FlagReason",
     "Group",
     "GroupRole",
+    "HelpfulMark",
     "Membership",
     "MembershipStatus",
     "ModerationAction",
