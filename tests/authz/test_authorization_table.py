@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests import factories
 from tests.authz.world import ACTORS, World, build_world, wipe_database
 from tests.factories import PASSWORD
 
@@ -628,7 +629,7 @@ def _request(client: Any, row: Row, world: World, actor: str) -> Any:
             headers["Authorization"] = f"Bearer {world.tokens[actor]}"
     elif actor != "anonymous":
         with client.session_transaction() as cookie:
-            cookie["_user_id"] = world.users[actor].get_id()
+            cookie["_user_id"] = factories.session_id(world.users[actor])
             cookie["_fresh"] = True
     body: dict[str, Any] = {}
     if row.json is not None:
