@@ -10,27 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request
-from flask_login import current_user
 
 from app import known_devices
+from app.extensions import WRITE_RATE, user_or_address
 from app.services import signin_backoff
 from app.services.signin_backoff import Attempt
 
 LOGIN_RATE = "20 per minute"  # per address, every attempt
 REGISTER_RATE = "60 per hour"  # per address: a class registers together from one network
 API_SIGNIN_RATE = "10 per minute; 100 per hour"  # per address, for POST /api/v1/tokens
-WRITE_RATE = "60 per minute; 600 per hour"  # per signed-in user (or address)
 # Failed sign-ins in the backoff window (15 minutes), see signin_backoff.
 FAILED_PER_PAIR = signin_backoff.PER_PAIR
 FAILED_PER_ADDRESS = signin_backoff.PER_ADDRESS
 FAILED_PER_ACCOUNT = signin_backoff.PER_ACCOUNT
-
-
-def user_or_address() -> str:
-    """Rate-limit key: the signed-in user, else the client address."""
-    if current_user.is_authenticated:
-        return f"user:{current_user.get_id().partition(':')[0]}"
-    return f"addr:{request.remote_addr or 'unknown'}"
+__all__ = ["WRITE_RATE", "user_or_address"]  # per signed-in user (else address), every write
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,10 @@ def account() -> str:
 
 
 @bp.post("/account/password")
-@login_required
 # A stolen session must not become a way to guess the password: the same rate as signing in,
 # and a wrong current password counts as a failed sign-in for the account.
 @limiter.limit(throttle.LOGIN_RATE, key_func=throttle.user_or_address)
+@login_required
 def change_password() -> Any:
     user: User = viewer()
     form = PasswordForm()
