@@ -108,6 +108,17 @@ def session_id(user: User, remember: bool = False) -> str:
     return f"{user.id}:{user.session_token}:{secret}"
 
 
+def device_session(user: User) -> int:
+    """The row id of a new signed-in session of `user` (another device of theirs)."""
+    from datetime import timedelta
+
+    from app.services.user_sessions import start_session
+
+    _, row = start_session(user, False, timedelta(days=30), "pytest", "127.0.0.1")
+    db.session.commit()
+    return row.id
+
+
 class GroupFactories:
     """Groups built through the services: an instructor, members, readings."""
 

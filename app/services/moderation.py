@@ -70,6 +70,14 @@ _TOLD = {
     "delete": "An instructor removed your annotation",
     "restore": "An instructor restored your annotation",
     "pin": "An instructor picked your annotation as exemplary",
+    "lock": "An instructor locked the thread of your annotation: it takes no new replies",
+    "unlock": "An instructor reopened the thread of your annotation",
+}
+# What a reader who flagged an annotation hears when a moderator acts on it.
+_TOLD_FLAGGERS = {
+    "hide": "An instructor hid the note you flagged",
+    "delete": "An instructor removed the note you flagged",
+    "approve": "An instructor reviewed the note you flagged and kept it",
 }
 
 
@@ -131,13 +139,23 @@ def _open_flags(annotation: Annotation) -> int:
     )
 
 
-def _resolve_flags(annotation: Annotation) -> None:
-    db.session.execute(
+def _resolve_flags(annotation: Annotation) -> list[int]:
+    """Close the open flags on the annotation; returns who had flagged it."""
+    rows = db.session.execute(
         update(Flag)
         .where(Flag.annotation_id == annotation.id, Flag.resolved_at.is_(None))
         .values(resolved_at=utcnow())
+        .returning(Flag.user_id)
         .execution_options(synchronize_session=False)
     )
+    return [user_id for (user_id,) in rows]
+
+
+def _tell_flaggers(actor: User, annotation: Annotation, action: str, flaggers: list[int]) -> None:
+    # Hearing the outcome is why flagging feels worth doing; the message names no one.
+    told = _TOLD_FLAGGERS[action] + "."
+    for user_id in flaggers:
+        notify(user_id, NotificationKind.FLAG_OUTCOME, told, annotation, actor)
 
 
 def _status_before_delete(annotation: Annotation) -> str:
@@ -208,7 +226,7 @@ def _apply(actor: User, annotation: Annotation, action: str, why: str | None) ->
     if new_status is not None:
         set_status(annotation, new_status)
     if action in ("hide", "approve", "delete"):
-        _resolve_flags(annotation)
+        _tell_flaggers(actor, annotation, action, _resolve_flags(annotation))
     if action == "hide":
         annotation.moderation_reason = why
     elif action == "unhide":

@@ -381,6 +381,13 @@ WEB_ROWS: list[Row] = [
             "confirm": "a brand new passphrase",
         },
     ),
+    Row(
+        "web.end_device_session",
+        "POST",
+        lambda w: f"/account/sessions/{factories.device_session(w.users['member'])}/end",
+        {**signed_in(404, anonymous=LOGIN), "member": 302},  # one's own sessions alone
+        form=lambda w: {},
+    ),
     # --- acting on one group annotation -----------------------------------------------------
     Row(
         "web.flag_annotation",
