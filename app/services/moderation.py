@@ -402,16 +402,23 @@ def queue_sizes(actor: User) -> dict[str | None, int]:
     return {slug: int(n) for slug, n in rows}
 
 
+def _in_log_of(group: Group | None) -> Any:
+    """Entries of the group's log, or of the public discussion's (group None, admins')."""
+    if group is None:
+        return ModerationAction.group_id.is_(None)
+    return ModerationAction.group_id == group.id
+
+
 def moderation_log(
-    actor: User, group: Group, limit: int = 100, before_id: int | None = None
+    actor: User, group: Group | None, limit: int = 100, before_id: int | None = None
 ) -> list[ModerationAction]:
-    """The group's log, newest first."""
+    """The group's log (None: the public discussion's), newest first."""
     if not permissions.can_moderate_group(actor, group):
         raise Forbidden("Only the group's instructors read its moderation log.")
     stmt = (
         select(ModerationAction)
         .options(joinedload(ModerationAction.actor), joinedload(ModerationAction.subject_user))
-        .where(ModerationAction.group_id == group.id)
+        .where(_in_log_of(group))
         .order_by(ModerationAction.id.desc())
         .limit(limit)
     )
@@ -514,7 +521,7 @@ def undoable(entries: list[ModerationAction]) -> set[int]:
 
 
 def undo_action(
-    actor: User, group: Group, entry_id: int, reason: str | None = None
+    actor: User, group: Group | None, entry_id: int, reason: str | None = None
 ) -> ModerationAction | None:
     """Apply the inverse of one entry of the group's log (hide → unhide, suspend → lift, ...).
 
@@ -525,7 +532,7 @@ def undo_action(
     entry = db.session.scalar(
         select(ModerationAction)
         .options(joinedload(ModerationAction.subject_user))
-        .where(ModerationAction.id == entry_id, ModerationAction.group_id == group.id)
+        .where(ModerationAction.id == entry_id, _in_log_of(group))
     )
     if entry is None:
         raise NotFound("No such entry in this group's log.")
@@ -537,7 +544,7 @@ def undo_action(
         if annotation is None:
             raise NotFound("No such annotation.")
         return moderate_annotation(actor, annotation, inverse, reason)
-    if entry.subject_user is None:
+    if entry.subject_user is None or group is None:
         raise Conflict("That action has no undo.")
     if inverse == "unsuspend":
         return unsuspend_member(actor, group, entry.subject_user, reason)

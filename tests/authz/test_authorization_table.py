@@ -69,6 +69,16 @@ def note(w: World) -> int:
     return w.note.id
 
 
+def _public_log_entry(w: World) -> int:
+    """An admin's hide of a public note: an entry of the public discussion's log, made afresh."""
+    from app.services.moderation import moderate_annotation
+
+    public = factories.Factories.annotation(w.users["member"], w.article)
+    entry = moderate_annotation(w.users["admin"], public, "hide", "Spam")
+    factories.db.session.commit()
+    return entry.id
+
+
 G = "/groups/seminar"
 ROWS: list[Row] = [
     # --- public reading ---------------------------------------------------------------------
@@ -345,6 +355,12 @@ ROWS: list[Row] = [
         lambda w: f"{API}{G}/moderation/log",
         managers(200),
     ),
+    Row(
+        "api.moderation.public_moderation_log",
+        "GET",
+        lambda w: f"{API}/moderation/log",
+        {**signed_in(403), "admin": 200},
+    ),
     # --- notifications ----------------------------------------------------------------------
     Row(
         "api.notifications.list_notifications",
@@ -588,6 +604,19 @@ WEB_ROWS: list[Row] = [
         "GET",
         lambda w: "/moderation/public",
         {**signed_in(403, anonymous=LOGIN), "admin": 200},
+    ),
+    Row(
+        "web.public_moderation_log",
+        "GET",
+        lambda w: "/moderation/public/log",
+        {**signed_in(403, anonymous=LOGIN), "admin": 200},
+    ),
+    Row(
+        "web.undo_public_moderation",
+        "POST",
+        lambda w: f"/moderation/public/log/{_public_log_entry(w)}/undo",
+        {**signed_in(403, anonymous=LOGIN), "admin": 302},
+        form=lambda w: {},
     ),
     # --- notifications ----------------------------------------------------------------------
     Row("web.notifications", "GET", lambda w: "/notifications", signed_in(200, anonymous=LOGIN)),
