@@ -12,6 +12,7 @@ from app.models import Role, User
 from app.models.user import new_session_token
 from app.services.common_passwords import is_common
 from app.services.errors import Conflict, ValidationFailed
+from app.services.names import check_display_name
 from app.services.passwords import hash_password, needs_rehash, verify_password
 from app.services.tokens import revoke_all_tokens
 from app.services.user_sessions import end_all_sessions
@@ -65,6 +66,10 @@ def create_user(
             "with a letter or digit."
         )
     display = (display_name or "").strip() or name
+    try:  # no invisible characters, no look-alike of someone else's name (services/names.py)
+        display = check_display_name(display)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
     if len(display) > 80:
         errors["display_name"] = "Use at most 80 characters."
     if role not in set(Role):
