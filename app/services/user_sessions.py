@@ -8,7 +8,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from app.extensions import db
 from app.models import User, UserSession
@@ -18,6 +18,8 @@ from app.services.errors import NotFound
 # last_seen_at is written at most this often: an idle timeout of hours needs no finer clock,
 # and a signed-in page view stays free of writes.
 TOUCH_EVERY = timedelta(minutes=5)
+# Longer than any idle timeout the settings allow (30 days).
+DEAD_AFTER = timedelta(days=31)
 
 
 def digest(secret: str) -> str:
@@ -33,6 +35,7 @@ def start_session(
     """
     secret = secrets.token_urlsafe(24)
     now = utcnow()
+    _forget_dead_sessions(user, now)
     row = UserSession(
         user_id=user.id,
         secret_hash=digest(secret),
@@ -46,6 +49,22 @@ def start_session(
     db.session.add(row)
     db.session.flush()
     return secret, row
+
+
+def _forget_dead_sessions(user: User, now: datetime) -> None:
+    """Rows of sessions that can never sign anyone in again are of no use: drop them."""
+    db.session.execute(
+        delete(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            or_(
+                UserSession.ended_at.is_not(None),
+                UserSession.expires_at < now,
+                and_(UserSession.remember.is_(False), UserSession.last_seen_at < now - DEAD_AFTER),
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _alive(idle: timedelta, now: datetime):  # type: ignore[no-untyped-def]

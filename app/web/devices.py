@@ -44,8 +44,8 @@ def end_device_session(session_id: int) -> Response:
     def end() -> str:
         user_sessions.end_session(user, session_id)
         if here:
-            logout_user()
             session.clear()
+            logout_user()  # after clearing: it asks for the remember-me cookie to be deleted
             return "You are signed out on this device."
         return "That device is signed out."
 

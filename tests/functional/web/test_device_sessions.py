@@ -169,3 +169,15 @@ def _age(user_id: int, last_seen: timedelta) -> None:
         .values(last_seen_at=utcnow() - last_seen)
     )
     db.session.commit()
+
+
+def test_sessions_that_ended_are_forgotten_at_the_next_sign_in(app: Flask, make) -> None:
+    user = make.user()
+    first = app.test_client()
+    login(first, user.username)
+    first.post("/logout")
+    assert len(_rows(user.id)) == 1
+    login(app.test_client(), user.username)
+    rows = _rows(user.id)
+    assert len(rows) == 1
+    assert rows[0].ended_at is None
