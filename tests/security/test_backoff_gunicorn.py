@@ -48,7 +48,8 @@ def _database(tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'backoff.sqlite3'}"
         return
     parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"{parsed.database}_backoff"
+    # Its own database, one per xdist worker: the suite's own is wiped between tests.
+    name = f"{parsed.database}_backoff_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
