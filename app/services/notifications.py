@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Annotation, Notification, NotificationKind, User
 from app.models.base import utcnow
 from app.services.errors import NotFound
+from app.text import visible_text
 
 PAGE = 50
 EXCERPT = 140  # characters of the note a notification is about
@@ -156,7 +157,10 @@ def context_of(user: Any, note: Notification) -> Context | None:
     if annotation is None or not permissions.can_read_copy(user, annotation):
         return None
     block, group = annotation.block, annotation.group
-    body = annotation.body if permissions.can_see_body(user, annotation) else None
+    # The words as readers see them (no Markdown marks), where this reader may see them.
+    body = (
+        visible_text(annotation.body_html) if permissions.can_see_body(user, annotation) else None
+    )
     return Context(
         article_slug=annotation.article.slug,
         article_title=annotation.article.title,

@@ -47,7 +47,7 @@ def _reply_and_feedback(classroom, make):  # type: ignore[no-untyped-def]
         classroom.group,
         anchor="p3",
         parent=note,
-        body=f"I disagree, {MARKER}.",
+        body=f"I **disagree**, {MARKER}.",
     )
     give_feedback(classroom.teacher, note, f"Good start; {FEEDBACK_MARKER}.")
     db.session.commit()
@@ -69,7 +69,7 @@ def test_a_reader_sees_the_context_and_the_words_while_in_the_group(app, classro
     assert context["block"]["position"] == 3  # headings counted
     assert context["block"]["opening"].startswith("The second paragraph")
     assert context["group"] == {"slug": classroom.group.slug, "name": "Seminar"}
-    assert MARKER in context["excerpt"]
+    assert context["excerpt"] == f"I disagree, {MARKER}."  # as read, without Markdown marks
     assert client.get("/api/v1/notifications/count").get_json()["unread"] == 2
 
 
