@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ class Settings:
     rate_limits: bool
     proxy_hops: int
     preferred_scheme: str
+    session_idle_minutes: int = 8 * 60
+    remember_days: int = 30
 
     def flask_config(self) -> dict[str, Any]:
         secure = self.preferred_scheme == "https"
@@ -51,6 +54,10 @@ class Settings:
             "REMEMBER_COOKIE_HTTPONLY": True,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": secure,
+            # A signed-in session ends after this long without a request; "keep me signed in"
+            # lasts REMEMBER_COOKIE_DURATION from sign-in (app/sessions.py enforces both).
+            "SESSION_IDLE_TIMEOUT": timedelta(minutes=self.session_idle_minutes),
+            "REMEMBER_COOKIE_DURATION": timedelta(days=self.remember_days),
             "MAX_CONTENT_LENGTH": 1024 * 1024,
             "WTF_CSRF_TIME_LIMIT": None,
             "JSON_SORT_KEYS": False,
@@ -150,4 +157,6 @@ def load_settings(
         rate_limits=_rate_limits(env),
         proxy_hops=_int(env, "PROXY_HOPS", 0, 0, 5),
         preferred_scheme=scheme,
+        session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 8 * 60, 5, 30 * 24 * 60),
+        remember_days=_int(env, "REMEMBER_DAYS", 30, 1, 365),
     )

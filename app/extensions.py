@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_compress import Compress
-from flask_limiter import Limiter
+from flask_limiter import Limit, Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -30,5 +31,24 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Every write (POST, PATCH, PUT, DELETE) gets this per-route rate unless its route declares its
+# own (app/throttle.py): a new form or API call is limited the day it is added.
+WRITE_RATE = "60 per minute; 600 per hour"
+
+
+def user_or_address() -> str:
+    """Rate-limit key: the signed-in user, else the client address."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.get_id().partition(':')[0]}"
+    return f"addr:{request.remote_addr or 'unknown'}"
+
+
+def _is_read() -> bool:
+    return request.method in ("GET", "HEAD", "OPTIONS")
+
+
+limiter = Limiter(
+    key_func=get_remote_address,
+    default_limits=[Limit(WRITE_RATE, key_function=user_or_address, exempt_when=_is_read)],
+)
 compress = Compress()

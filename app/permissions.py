@@ -97,6 +97,20 @@ def visible_annotations(user: Any) -> ColumnElement[bool]:
     return or_(Annotation.author_id == known.id, public, member_of)
 
 
+def visible_copies(user: Any) -> ColumnElement[bool]:
+    """SQL filter for the annotations whose copies `user` may read: notifications about them,
+    feedback on them, excerpts of them. The annotation's own rule, and for a group annotation
+    a place in the group now: whoever leaves or is removed stops hearing its words, even
+    about their own notes there. Decided when read, so leaving takes effect at once."""
+    seen = visible_annotations(user)
+    known = _known(user)
+    if known is None or known.role == Role.ADMIN:
+        return seen
+    return and_(
+        seen, or_(Annotation.group_id.is_(None), Annotation.group_id.in_(_group_ids(known)))
+    )
+
+
 def counted_annotations(user: Any) -> ColumnElement[bool]:
     """SQL filter for what counts in discussion counts for `user`."""
     return and_(visible_annotations(user), Annotation.status == AnnotationStatus.VISIBLE)
@@ -194,6 +208,13 @@ def can_view_annotation(user: Any, annotation: Annotation) -> bool:
     return True
 
 
+def can_read_copy(user: Any, annotation: Annotation) -> bool:
+    """The rule of visible_copies for one annotation already loaded."""
+    return can_view_annotation(user, annotation) and (
+        annotation.group_id is None or _belongs(user, annotation.group_id)
+    )
+
+
 def can_see_body(user: Any, annotation: Annotation) -> bool:
     """Hidden and held annotations are placeholders except for their author and moderators."""
     if annotation.status == AnnotationStatus.VISIBLE:
@@ -248,4 +269,7 @@ def can_give_feedback(user: Any, annotation: Annotation) -> bool:
 
 
 def can_see_feedback(user: Any, annotation: Annotation) -> bool:
-    return _is_author(user, annotation) or can_give_feedback(user, annotation)
+    """The author while still in the group (feedback is the group's words), and its moderators."""
+    if can_give_feedback(user, annotation):
+        return True
+    return _is_author(user, annotation) and can_read_copy(user, annotation)

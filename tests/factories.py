@@ -96,6 +96,29 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
+def session_id(user: User, remember: bool = False) -> str:
+    """A login session id for `user` with a live session row, as signing in would store it
+    (for tests that put a session cookie together themselves)."""
+    from datetime import timedelta
+
+    from app.services.user_sessions import start_session
+
+    secret, _ = start_session(user, remember, timedelta(days=30), "pytest", "127.0.0.1")
+    db.session.commit()
+    return f"{user.id}:{user.session_token}:{secret}"
+
+
+def device_session(user: User) -> int:
+    """The row id of a new signed-in session of `user` (another device of theirs)."""
+    from datetime import timedelta
+
+    from app.services.user_sessions import start_session
+
+    _, row = start_session(user, False, timedelta(days=30), "pytest", "127.0.0.1")
+    db.session.commit()
+    return row.id
+
+
 class GroupFactories:
     """Groups built through the services: an instructor, members, readings."""
 

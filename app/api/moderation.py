@@ -126,6 +126,24 @@ def moderation_log(slug: str) -> ResponseReturnValue:
     return present_page(map(present_log_entry, shown), next_cursor)
 
 
+@bp.get("/moderation/log")
+@operation(
+    "Every moderation action on public annotations, newest first: who, when, why, and what "
+    "it replaced; site admins only.",
+    "moderation",
+    {200: LogPage},
+    auth="required",
+    query=PageQuery,
+    errors=(403,),
+)
+def public_moderation_log() -> ResponseReturnValue:
+    user = require_user()
+    query = query_args(PageQuery)
+    entries = moderation.moderation_log(user, None, query.limit + 1, before_id=query.cursor)
+    shown, next_cursor = split_page(entries, query.limit, key=attrgetter("id"))
+    return present_page(map(present_log_entry, shown), next_cursor)
+
+
 @bp.post(f"{GROUP}/members/<username>/suspension")
 @operation(
     "Suspend a member from posting in the group (they can still read); instructors only.",

@@ -38,7 +38,9 @@ def list_notifications() -> ResponseReturnValue:
     query = query_args(NotificationFilters)
     rows = notifications.list_notifications(user, query.unread, query.limit + 1, query.cursor)
     shown, next_cursor = split_page(rows, query.limit, key=attrgetter("id"))
-    return present_page(map(present_notification, shown), next_cursor)
+    return present_page(
+        (present_notification(n, notifications.context_of(user, n)) for n in shown), next_cursor
+    )
 
 
 @bp.get("/notifications/count")

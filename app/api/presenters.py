@@ -24,6 +24,7 @@ from app.models import (
 )
 from app.services.groups import MemberRow
 from app.services.moderation import QueueItem
+from app.services.notifications import Context as NotificationContext
 from app.services.reading import ArticleSummary
 
 Json = dict[str, Any]
@@ -247,8 +248,8 @@ def present_feedback(feedback: Feedback) -> Json:
 # --- notifications ----------------------------------------------------------------------------
 
 
-def present_notification(note: Notification) -> Json:
-    """Needs the notification's actor loaded."""
+def present_notification(note: Notification, context: NotificationContext | None = None) -> Json:
+    """Needs the notification's actor loaded; `context` from notifications.context_of."""
     return {
         "id": note.id,
         "kind": note.kind,
@@ -257,6 +258,24 @@ def present_notification(note: Notification) -> Json:
         "actor": present_author(note.actor) if note.actor is not None else None,
         "created": iso_datetime(note.created_at),
         "read": note.read_at is not None,
+        "context": None if context is None else present_notification_context(context),
+    }
+
+
+def present_notification_context(context: NotificationContext) -> Json:
+    group = None
+    if context.group_slug is not None:
+        group = {"slug": context.group_slug, "name": context.group_name}
+    return {
+        "article": {"slug": context.article_slug, "title": context.article_title},
+        "block": {
+            "anchor": context.anchor,
+            "kind": context.block_kind,
+            "position": context.block_position,
+            "opening": context.block_opening,
+        },
+        "group": group,
+        "excerpt": context.excerpt,
     }
 
 

@@ -409,6 +409,32 @@ class FeedbackPage(Response):
     next: str | None = Field(description=NEXT)
 
 
+class NotificationArticleOut(Response):
+    slug: str
+    title: str
+
+
+class NotificationBlockOut(Response):
+    anchor: str
+    kind: str = Field(description="`paragraph` or `heading`.")
+    position: int = Field(description="1-based place in the article, headings counted.")
+    opening: str = Field(description="The block's first words.")
+
+
+class NotificationGroupOut(Response):
+    slug: str
+    name: str
+
+
+class NotificationContextOut(Response):
+    article: NotificationArticleOut
+    block: NotificationBlockOut
+    group: NotificationGroupOut | None
+    excerpt: str | None = Field(
+        description="The start of the annotation, when the caller may read its body."
+    )
+
+
 class NotificationOut(Response):
     id: int
     kind: NotificationKind
@@ -417,6 +443,10 @@ class NotificationOut(Response):
     actor: AuthorOut | None
     created: datetime
     read: bool
+    context: NotificationContextOut | None = Field(
+        description="Where the annotation is, under the same rule as the annotation itself: "
+        "none once the caller may no longer read it (such notifications are left out)."
+    )
 
 
 class NotificationPage(Response):

@@ -17,6 +17,7 @@ from app.models.group import (
     Reading,
 )
 from app.models.helpful import HelpfulMark
+from app.models.session import FailedSignin, UserSession
 from app.models.user import ApiToken, Role, User
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "Article",
     "Block",
     "BlockKind",
+    "FailedSignin",
     "Feedback",
     "Flag",
     "FlagReason",
@@ -42,5 +44,6 @@ __all__ = [
     "Reading",
     "Role",
     "User",
+    "UserSession",
     "Visibility",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +23,9 @@ from app.extensions import db
 from app.models.article import Article
 from app.models.base import UTCDateTime, utcnow
 from app.models.user import User
+
+if TYPE_CHECKING:
+    from app.models.annotation import Annotation
 
 JOIN_CODE_LIFETIME = timedelta(days=90)
 # No 0/O or 1/I/L: a code read aloud in class or copied from a slide survives.
@@ -197,6 +200,7 @@ class NotificationKind(enum.StrEnum):
     COUNTER = "counter"
     MODERATED = "moderated"
     FEEDBACK = "feedback"
+    FLAG_OUTCOME = "flag_outcome"  # a moderator acted on what the reader flagged
 
 
 class Notification(db.Model):
@@ -215,3 +219,5 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="raise_on_sql")
+    # What it is about; read through permissions.visible_copies, never shown on its own say-so.
+    annotation: Mapped[Annotation | None] = relationship(lazy="raise_on_sql")

@@ -26,6 +26,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.group import JOIN_CODE_LIFETIME, new_join_code
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.names import check_group_name
 
 MAX_NAME = 120
 # Pages under /groups/ whose names a group's slug must not take.
@@ -49,11 +50,12 @@ def _unique_slug(base: str) -> str:
     return f"{base}-{n}"
 
 
-def _clean_name(name: str) -> str:
+def _clean_name(name: str, group_id: int | None = None) -> str:
     text = " ".join(name.split())
     if not text or len(text) > MAX_NAME:
         raise ValidationFailed("The group needs a name.", {"name": f"Use 1–{MAX_NAME} characters."})
-    return text
+    # No invisible characters, no look-alike of another group's name (services/names.py).
+    return check_group_name(text, group_id)
 
 
 def _require_manager(actor: User, group: Group) -> None:
@@ -222,7 +224,7 @@ def restore_member(actor: User, group: Group, username: str) -> None:
 def rename_group(actor: User, group: Group, name: str) -> Group:
     """Give the group a new name; its slug (and so its links) stays."""
     _require_manager(actor, group)
-    clean = _clean_name(name)
+    clean = _clean_name(name, group.id)
     if clean != group.name:
         _log(actor, group, "rename", {"name": group.name})
         group.name = clean

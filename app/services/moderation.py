@@ -70,6 +70,14 @@ _TOLD = {
     "delete": "An instructor removed your annotation",
     "restore": "An instructor restored your annotation",
     "pin": "An instructor picked your annotation as exemplary",
+    "lock": "An instructor locked the thread of your annotation: it takes no new replies",
+    "unlock": "An instructor reopened the thread of your annotation",
+}
+# What a reader who flagged an annotation hears when a moderator acts on it.
+_TOLD_FLAGGERS = {
+    "hide": "An instructor hid the note you flagged",
+    "delete": "An instructor removed the note you flagged",
+    "approve": "An instructor reviewed the note you flagged and kept it",
 }
 
 
@@ -131,13 +139,23 @@ def _open_flags(annotation: Annotation) -> int:
     )
 
 
-def _resolve_flags(annotation: Annotation) -> None:
-    db.session.execute(
+def _resolve_flags(annotation: Annotation) -> list[int]:
+    """Close the open flags on the annotation; returns who had flagged it."""
+    rows = db.session.execute(
         update(Flag)
         .where(Flag.annotation_id == annotation.id, Flag.resolved_at.is_(None))
         .values(resolved_at=utcnow())
+        .returning(Flag.user_id)
         .execution_options(synchronize_session=False)
     )
+    return [user_id for (user_id,) in rows]
+
+
+def _tell_flaggers(actor: User, annotation: Annotation, action: str, flaggers: list[int]) -> None:
+    # Hearing the outcome is why flagging feels worth doing; the message names no one.
+    told = _TOLD_FLAGGERS[action] + "."
+    for user_id in flaggers:
+        notify(user_id, NotificationKind.FLAG_OUTCOME, told, annotation, actor)
 
 
 def _status_before_delete(annotation: Annotation) -> str:
@@ -208,7 +226,7 @@ def _apply(actor: User, annotation: Annotation, action: str, why: str | None) ->
     if new_status is not None:
         set_status(annotation, new_status)
     if action in ("hide", "approve", "delete"):
-        _resolve_flags(annotation)
+        _tell_flaggers(actor, annotation, action, _resolve_flags(annotation))
     if action == "hide":
         annotation.moderation_reason = why
     elif action == "unhide":
@@ -384,16 +402,23 @@ def queue_sizes(actor: User) -> dict[str | None, int]:
     return {slug: int(n) for slug, n in rows}
 
 
+def _in_log_of(group: Group | None) -> Any:
+    """Entries of the group's log, or of the public discussion's (group None, admins')."""
+    if group is None:
+        return ModerationAction.group_id.is_(None)
+    return ModerationAction.group_id == group.id
+
+
 def moderation_log(
-    actor: User, group: Group, limit: int = 100, before_id: int | None = None
+    actor: User, group: Group | None, limit: int = 100, before_id: int | None = None
 ) -> list[ModerationAction]:
-    """The group's log, newest first."""
+    """The group's log (None: the public discussion's), newest first."""
     if not permissions.can_moderate_group(actor, group):
         raise Forbidden("Only the group's instructors read its moderation log.")
     stmt = (
         select(ModerationAction)
         .options(joinedload(ModerationAction.actor), joinedload(ModerationAction.subject_user))
-        .where(ModerationAction.group_id == group.id)
+        .where(_in_log_of(group))
         .order_by(ModerationAction.id.desc())
         .limit(limit)
     )
@@ -496,7 +521,7 @@ def undoable(entries: list[ModerationAction]) -> set[int]:
 
 
 def undo_action(
-    actor: User, group: Group, entry_id: int, reason: str | None = None
+    actor: User, group: Group | None, entry_id: int, reason: str | None = None
 ) -> ModerationAction | None:
     """Apply the inverse of one entry of the group's log (hide → unhide, suspend → lift, ...).
 
@@ -507,7 +532,7 @@ def undo_action(
     entry = db.session.scalar(
         select(ModerationAction)
         .options(joinedload(ModerationAction.subject_user))
-        .where(ModerationAction.id == entry_id, ModerationAction.group_id == group.id)
+        .where(ModerationAction.id == entry_id, _in_log_of(group))
     )
     if entry is None:
         raise NotFound("No such entry in this group's log.")
@@ -519,7 +544,7 @@ def undo_action(
         if annotation is None:
             raise NotFound("No such annotation.")
         return moderate_annotation(actor, annotation, inverse, reason)
-    if entry.subject_user is None:
+    if entry.subject_user is None or group is None:
         raise Conflict("That action has no undo.")
     if inverse == "unsuspend":
         return unsuspend_member(actor, group, entry.subject_user, reason)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
+from app import permissions
 from app.extensions import db
 from app.models import Annotation, Notification, NotificationKind, User
 from app.models.base import utcnow
 from app.services.errors import NotFound
+from app.text import visible_text
 
 PAGE = 50
+EXCERPT = 140  # characters of the note a notification is about
+OPENING = 60  # characters of the paragraph it is in
 
 
 def notify(
@@ -50,14 +57,30 @@ def notify_reply(reply: Annotation, actor: User) -> None:
     notify(parent_author, kind, f"{actor.display_name} {verb} your annotation.", reply, actor)
 
 
+def _readable(user: User) -> ColumnElement[bool]:
+    """A notification about an annotation is read under that annotation's rule, as it is now
+    (permissions.visible_copies): leaving a group hides what it said there at once."""
+    seen = select(Annotation.id).where(permissions.visible_copies(user))
+    return or_(Notification.annotation_id.is_(None), Notification.annotation_id.in_(seen))
+
+
+_WITH_CONTEXT = (
+    joinedload(Notification.actor),
+    joinedload(Notification.annotation).options(
+        joinedload(Annotation.article), joinedload(Annotation.block), joinedload(Annotation.group)
+    ),
+)
+
+
 def list_notifications(
     user: User, unread_only: bool = False, limit: int = PAGE, before_id: int | None = None
 ) -> list[Notification]:
-    """The user's notifications, newest first, with their actors loaded; `before_id` pages on."""
+    """The user's notifications they may still read, newest first, with their actors and what
+    they are about (article, block, group) loaded in the same query; `before_id` pages on."""
     stmt = (
         select(Notification)
-        .options(joinedload(Notification.actor))
-        .where(Notification.user_id == user.id)
+        .options(*_WITH_CONTEXT)
+        .where(Notification.user_id == user.id, _readable(user))
     )
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
@@ -70,7 +93,7 @@ def unread_count(user: User) -> int:
     return int(
         db.session.scalar(
             select(func.count()).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None)
+                Notification.user_id == user.id, Notification.read_at.is_(None), _readable(user)
             )
         )
         or 0
@@ -94,7 +117,7 @@ def open_notification(user: User, notification_id: int) -> Notification:
     """One of the user's own notifications, marked read; NotFound for anyone else's."""
     note = db.session.scalar(
         select(Notification).where(
-            Notification.id == notification_id, Notification.user_id == user.id
+            Notification.id == notification_id, Notification.user_id == user.id, _readable(user)
         )
     )
     if note is None:
@@ -103,3 +126,49 @@ def open_notification(user: User, notification_id: int) -> Notification:
         note.read_at = utcnow()
         db.session.flush()
     return note
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where a notification's annotation is: what a class needs to know without opening it."""
+
+    article_slug: str
+    article_title: str
+    anchor: str
+    block_kind: str
+    block_position: int  # 1-based, headings counted
+    block_opening: str
+    group_slug: str | None
+    group_name: str | None
+    excerpt: str | None  # None when the reader may not see the body (hidden, deleted, held)
+
+
+def _clip(text: str, size: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= size else flat[: size - 1].rstrip() + "…"
+
+
+def context_of(user: Any, note: Notification) -> Context | None:
+    """The context of a notification loaded by list_notifications (no query).
+
+    The list already left out what the reader may not read; the body is excerpted only where
+    the reader may see it now (a hidden reply shows no excerpt)."""
+    annotation = note.annotation
+    if annotation is None or not permissions.can_read_copy(user, annotation):
+        return None
+    block, group = annotation.block, annotation.group
+    # The words as readers see them (no Markdown marks), where this reader may see them.
+    body = (
+        visible_text(annotation.body_html) if permissions.can_see_body(user, annotation) else None
+    )
+    return Context(
+        article_slug=annotation.article.slug,
+        article_title=annotation.article.title,
+        anchor=block.anchor,
+        block_kind=block.kind,
+        block_position=block.position + 1,
+        block_opening=_clip(block.text, OPENING),
+        group_slug=group.slug if group is not None else None,
+        group_name=group.name if group is not None else None,
+        excerpt=_clip(body, EXCERPT) if body else None,
+    )

@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from flask import current_app
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import Role, User
 from app.models.user import new_session_token
 from app.services.common_passwords import is_common
 from app.services.errors import Conflict, ValidationFailed
+from app.services.names import check_display_name
+from app.services.passwords import hash_password, needs_rehash, verify_password
 from app.services.tokens import revoke_all_tokens
+from app.services.user_sessions import end_all_sessions
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,38}[a-z0-9]$")
 MIN_PASSWORD = 8
@@ -22,9 +23,8 @@ MAX_PASSWORD = 200
 
 
 def _hash(password: str) -> str:
-    # Production keeps Werkzeug's default (scrypt); the test suite configures a cheap method.
-    method = current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
-    return generate_password_hash(password, method=method)
+    # Argon2id in production (app/services/passwords.py); the test suite configures a cheap one.
+    return hash_password(password)
 
 
 @lru_cache(maxsize=1)
@@ -66,6 +66,10 @@ def create_user(
             "with a letter or digit."
         )
     display = (display_name or "").strip() or name
+    try:  # no invisible characters, no look-alike of someone else's name (services/names.py)
+        display = check_display_name(display)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
     if len(display) > 80:
         errors["display_name"] = "Use at most 80 characters."
     if role not in set(Role):
@@ -92,20 +96,27 @@ def authenticate(username: str, password: str) -> User | None:
     """The user whose credentials these are, or None."""
     user = get_user(username)
     if user is None:
-        check_password_hash(_dummy_hash(), password)
+        verify_password(_dummy_hash(), password)
         return None
-    return user if check_password_hash(user.password_hash, password) else None
+    if not verify_password(user.password_hash, password):
+        return None
+    if needs_rehash(user.password_hash):
+        # The only moment the plain password is at hand: an old hash is upgraded now.
+        user.password_hash = _hash(password)
+        db.session.flush()
+    return user
 
 
 def end_sessions(user: User) -> None:
     """Invalidate every login session and remember-me cookie of `user`."""
     user.session_token = new_session_token()
+    end_all_sessions(user)
     db.session.flush()
 
 
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password; every session, remember-me cookie and API token of the user ends."""
-    if not check_password_hash(user.password_hash, current):
+    if not verify_password(user.password_hash, current):
         message = "This is not your password."
         raise ValidationFailed("The current password is wrong.", {"current_password": message})
     if (reason := check_password_policy(new, user.username)) is not None:

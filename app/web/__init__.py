@@ -6,6 +6,7 @@ from app.web import (
     account,
     articles,
     auth,
+    devices,
     discussion,
     groups,
     header,
@@ -16,5 +17,15 @@ from app.web import (
 from app.web.blueprint import bp as web_bp
 
 # The page modules add their routes to the one `web` blueprint (endpoints web.<name>).
-PAGE_MODULES = (account, articles, auth, discussion, groups, header, moderation, notifications)
+PAGE_MODULES = (
+    account,
+    articles,
+    auth,
+    devices,
+    discussion,
+    groups,
+    header,
+    moderation,
+    notifications,
+)
 BLUEPRINTS = (health.bp, web_bp)

@@ -4,39 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
-from flask_login import login_required, login_user
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from app import throttle
+from app import sessions, throttle
 from app.extensions import db, limiter
 from app.models import User
 from app.services import users
 from app.services.errors import ValidationFailed
 from app.web.blueprint import bp, viewer
+from app.web.devices import sessions_context
 from app.web.forms import PasswordForm, add_errors
 
 
 @bp.get("/account")
 @login_required
 def account() -> str:
-    return render_template("account/index.html", form=PasswordForm())
+    return render_template("account/index.html", form=PasswordForm(), **sessions_context(viewer()))
 
 
 @bp.post("/account/password")
-@login_required
 # A stolen session must not become a way to guess the password: the same rate as signing in,
 # and a wrong current password counts as a failed sign-in for the account.
 @limiter.limit(throttle.LOGIN_RATE, key_func=throttle.user_or_address)
+@login_required
 def change_password() -> Any:
     user: User = viewer()
     form = PasswordForm()
@@ -60,7 +52,8 @@ def change_password() -> Any:
 
 
 def _page(form: PasswordForm, status: int, headers: dict[str, str] | None = None) -> Response:
-    response = make_response(render_template("account/index.html", form=form), status)
+    page = render_template("account/index.html", form=form, **sessions_context(viewer()))
+    response = make_response(page, status)
     response.headers.update(headers or {})
     return response
 
@@ -71,5 +64,5 @@ def _stay_signed_in_here(user: User) -> None:
     A device that was remembered stays remembered, with a cookie carrying the new token.
     """
     remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-    session.clear()
-    login_user(user, remember=remembered)
+    sessions.sign_in(user, remember=remembered)
+    db.session.commit()

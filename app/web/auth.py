@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, make_response, redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user
+from flask_login import logout_user
 from werkzeug.wrappers import Response
 
-from app import throttle
+from app import sessions, throttle
 from app.extensions import db, limiter
 from app.models import User
 from app.services import users
@@ -19,9 +19,11 @@ from app.web.present import safe_next
 
 
 def _start_session(user: User, remember: bool) -> None:
-    # A fresh session at sign-in: nothing planted in the old one carries over.
-    session.clear()
-    login_user(user, remember=remember)
+    # A fresh session at sign-in (a row per device; nothing planted before carries over), and
+    # this browser becomes a known device of the account for the sign-in backoff.
+    sessions.sign_in(user, remember=remember)
+    throttle.remember_device(user.username)
+    db.session.commit()
 
 
 def _back(form: Any) -> Response:

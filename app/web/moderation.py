@@ -172,7 +172,16 @@ def queue_actions(item: moderation.QueueItem) -> list[tuple[str, str]]:
 @bp.get("/groups/<slug>/moderation/log")
 def moderation_log(slug: str) -> str:
     user = require_user()
-    group = load_group(slug)
+    return _log_page(user, load_group(slug))
+
+
+@bp.get("/moderation/public/log")
+def public_moderation_log() -> str:
+    """What admins did to public annotations, with undo: the public discussion's own log."""
+    return _log_page(require_user(), None)
+
+
+def _log_page(user: Any, group: Group | None) -> str:
     before = request.args.get("before", type=int)
     entries = moderation.moderation_log(user, group, LOG_PAGE + 1, before_id=before)
     more = len(entries) > LOG_PAGE
@@ -193,10 +202,20 @@ def moderation_log(slug: str) -> str:
 def undo_moderation(slug: str, entry_id: int) -> Response:
     user = require_user()
     group = load_group(slug)
+    return _undo(user, group, entry_id, url_for("web.moderation_log", slug=slug))
+
+
+@bp.post("/moderation/public/log/<int:entry_id>/undo")
+@limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
+def undo_public_moderation(entry_id: int) -> Response:
+    return _undo(require_user(), None, entry_id, url_for("web.public_moderation_log"))
+
+
+def _undo(user: Any, group: Group | None, entry_id: int, log_page: str) -> Response:
     form = ActionForm()
 
     def undo() -> str:
         done = moderation.undo_action(user, group, entry_id)
         return "Undone. " + DONE[done.action if done is not None else "restore_member"]
 
-    return run_action(form, undo, back_to(form, url_for("web.moderation_log", slug=slug)))
+    return run_action(form, undo, back_to(form, log_page))

@@ -26,6 +26,7 @@ def notifications_page() -> str:
     return render_template(
         "notifications/index.html",
         items=items,
+        contexts={n.id: notifications.context_of(user, n) for n in items},
         older=url_for("web.notifications", before=items[-1].id) if more else None,
         first_page=before is None,
     )

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests import factories
 from tests.authz.world import ACTORS, World, build_world, wipe_database
 from tests.factories import PASSWORD
 
@@ -66,6 +67,16 @@ class Row:
 
 def note(w: World) -> int:
     return w.note.id
+
+
+def _public_log_entry(w: World) -> int:
+    """An admin's hide of a public note: an entry of the public discussion's log, made afresh."""
+    from app.services.moderation import moderate_annotation
+
+    public = factories.Factories.annotation(w.users["member"], w.article)
+    entry = moderate_annotation(w.users["admin"], public, "hide", "Spam")
+    factories.db.session.commit()
+    return entry.id
 
 
 G = "/groups/seminar"
@@ -344,6 +355,12 @@ ROWS: list[Row] = [
         lambda w: f"{API}{G}/moderation/log",
         managers(200),
     ),
+    Row(
+        "api.moderation.public_moderation_log",
+        "GET",
+        lambda w: f"{API}/moderation/log",
+        {**signed_in(403), "admin": 200},
+    ),
     # --- notifications ----------------------------------------------------------------------
     Row(
         "api.notifications.list_notifications",
@@ -379,6 +396,13 @@ WEB_ROWS: list[Row] = [
             "new_password": "a brand new passphrase",
             "confirm": "a brand new passphrase",
         },
+    ),
+    Row(
+        "web.end_device_session",
+        "POST",
+        lambda w: f"/account/sessions/{factories.device_session(w.users['member'])}/end",
+        {**signed_in(404, anonymous=LOGIN), "member": 302},  # one's own sessions alone
+        form=lambda w: {},
     ),
     # --- acting on one group annotation -----------------------------------------------------
     Row(
@@ -581,6 +605,19 @@ WEB_ROWS: list[Row] = [
         lambda w: "/moderation/public",
         {**signed_in(403, anonymous=LOGIN), "admin": 200},
     ),
+    Row(
+        "web.public_moderation_log",
+        "GET",
+        lambda w: "/moderation/public/log",
+        {**signed_in(403, anonymous=LOGIN), "admin": 200},
+    ),
+    Row(
+        "web.undo_public_moderation",
+        "POST",
+        lambda w: f"/moderation/public/log/{_public_log_entry(w)}/undo",
+        {**signed_in(403, anonymous=LOGIN), "admin": 302},
+        form=lambda w: {},
+    ),
     # --- notifications ----------------------------------------------------------------------
     Row("web.notifications", "GET", lambda w: "/notifications", signed_in(200, anonymous=LOGIN)),
     Row(
@@ -628,7 +665,7 @@ def _request(client: Any, row: Row, world: World, actor: str) -> Any:
             headers["Authorization"] = f"Bearer {world.tokens[actor]}"
     elif actor != "anonymous":
         with client.session_transaction() as cookie:
-            cookie["_user_id"] = world.users[actor].get_id()
+            cookie["_user_id"] = factories.session_id(world.users[actor])
             cookie["_fresh"] = True
     body: dict[str, Any] = {}
     if row.json is not None:

@@ -24,7 +24,8 @@ API = "/api/v1"
 _ARGUMENT = re.compile(r"<(?:[^>:]+:)?(\w+)>")
 # "<x>_id" arguments whose table is not simply "<x>s" or "<x>".
 TABLE_ALIASES = {"action": "moderation_log", "entry": "moderation_log", "log": "moderation_log",
-                 "token": "api_tokens", "note": "annotations"}  # fmt: skip
+                 "token": "api_tokens", "note": "annotations",
+                 "session": "user_sessions"}  # fmt: skip
 
 
 class Values(dict[str, Any]):

@@ -179,11 +179,12 @@ def test_replying_to_a_hidden_annotation_is_like_replying_to_none(
         body = {"anchor": "p2", "kind": "comment", "body": "Me too.", "parent": parent}
         return client.post(url, json=body, headers=headers)
 
+    browser = sign_in(app.test_client(), world.outsider.username)  # (signing in is a write)
     before = db_state()
     hit, miss = reply(hidden_id), reply(MISSING_ID)
     assert hit.status_code == miss.status_code == 422
     assert hit.get_json() == miss.get_json()
-    page = sign_in(app.test_client(), world.outsider.username).post(
+    page = browser.post(
         f"/articles/{world.article.slug}/p/p2/annotations",
         data={"kind": "comment", "body": "Me too.", "parent": str(hidden_id)},
     )

@@ -92,36 +92,36 @@ def test_posting_too_fast_answers_429_rate_limited(limited_app: Flask, make, bea
 # --- failed sign-in backoff ----------------------------------------------------------------
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password(
+def test_five_failures_lock_the_account_from_that_address_even_for_the_right_password(
     limited_app: Flask, make
 ) -> None:
     victim, bystander = make.user(), make.user()
     attacker = _from(limited_app, "192.0.2.30")
-    for _ in range(5):
+    for _ in range(throttle.FAILED_PER_PAIR):
         assert _login(attacker, victim.username, "guess guess guess").status_code == 422
     refused = _login(attacker, victim.username, PASSWORD)
     assert refused.status_code == 429
     assert "Too many failed attempts" in parse(refused.data).find(id="password-error").text
     _retry_after(refused)
-    # Per account: the real owner elsewhere waits too, and the API is no way around it ...
-    assert _login(_from(limited_app, "198.51.100.5"), victim.username, PASSWORD).status_code == 429
-    api = _from(limited_app, "198.51.100.5").post(
-        "/api/v1/tokens", auth=(victim.username, PASSWORD)
-    )
+    # The API from the same address is no way around it ...
+    api = attacker.post("/api/v1/tokens", auth=(victim.username, PASSWORD))
     assert api.status_code == 429
     assert api.get_json()["error"]["code"] == "rate_limited"
     _retry_after(api)
-    # ... while other accounts from the same address are untouched.
+    # ... but the stranger has not locked the owner out, who signs in from elsewhere, and other
+    # accounts from the attacker's address are untouched.
+    assert _login(_from(limited_app, "198.51.100.5"), victim.username, PASSWORD).status_code == 302
     assert _login(attacker, bystander.username, PASSWORD).status_code == 302
 
 
-def test_failures_through_the_api_count_against_the_account_too(limited_app: Flask, make) -> None:
+def test_failures_through_the_api_count_against_the_same_pair(limited_app: Flask, make) -> None:
     victim = make.user()
     client = _from(limited_app, "192.0.2.40")
-    for _ in range(5):
+    for _ in range(throttle.FAILED_PER_PAIR):
         assert client.post("/api/v1/tokens", auth=(victim.username, "nope")).status_code == 401
     assert client.post("/api/v1/tokens", auth=(victim.username, PASSWORD)).status_code == 429
-    assert _login(_from(limited_app, "198.51.100.6"), victim.username, PASSWORD).status_code == 429
+    assert _login(client, victim.username, PASSWORD).status_code == 429
+    assert _login(_from(limited_app, "198.51.100.6"), victim.username, PASSWORD).status_code == 302
 
 
 def test_a_success_forgives_the_accounts_earlier_failures(limited_app: Flask, make) -> None:
@@ -134,18 +134,83 @@ def test_a_success_forgives_the_accounts_earlier_failures(limited_app: Flask, ma
         assert _login(client, user.username, "wrong again").status_code == 422
 
 
-def test_many_failures_from_one_address_lock_that_address(limited_app: Flask, make) -> None:
+def _record(app: Flask, address: str, usernames: list[str]) -> None:
+    """Failures recorded directly: through the form, the sign-in rate (20 a minute) or the
+    pair's own limit would answer first."""
+    with app.test_request_context(environ_base={"REMOTE_ADDR": address}):
+        for username in usernames:
+            throttle.record_failed_login(username)
+
+
+def test_ten_failures_from_one_address_lock_that_address(limited_app: Flask, make) -> None:
     user = make.user()
     address = "192.0.2.60"
-    limit = throttle.FAILED_PER_ADDRESS.amount
-    # Recorded directly: through the form, the sign-in rate (20 a minute) would answer first.
-    with limited_app.test_request_context(environ_base={"REMOTE_ADDR": address}):
-        for n in range(limit):
-            throttle.record_failed_login(f"sprayed{n}")
+    _record(limited_app, address, [f"sprayed{n}" for n in range(throttle.FAILED_PER_ADDRESS)])
     refused = _login(_from(limited_app, address), user.username, PASSWORD)
     assert refused.status_code == 429
     assert "Too many failed attempts" in refused.get_data(as_text=True)
     assert _login(_from(limited_app, "192.0.2.61"), user.username, PASSWORD).status_code == 302
+
+
+def test_guessing_spread_over_many_addresses_waits_but_the_owners_known_device_signs_in(
+    limited_app: Flask, make
+) -> None:
+    owner = make.user()
+    laptop = _from(limited_app, "203.0.113.7")
+    assert _login(laptop, owner.username, PASSWORD).status_code == 302  # a known device now
+    assert laptop.get_cookie("cp_device") is not None
+    laptop.post("/logout")
+    per_address = throttle.FAILED_PER_PAIR - 1
+    for n in range(throttle.FAILED_PER_ACCOUNT // per_address):
+        _record(limited_app, f"198.18.0.{n + 1}", [owner.username] * per_address)
+    # Any new address now waits for this account (a botnet gets 20 guesses in 15 minutes) ...
+    assert _login(_from(limited_app, "198.18.1.1"), owner.username, PASSWORD).status_code == 429
+    # ... while the owner's own browser, known from an earlier sign-in, is not locked out.
+    assert _login(laptop, owner.username, PASSWORD).status_code == 302
+
+
+def test_a_stranger_on_the_owners_network_does_not_lock_out_the_owners_known_device(
+    limited_app: Flask, make
+) -> None:
+    owner = make.user()
+    shared = "192.0.2.90"  # a classroom behind one address
+    laptop = _from(limited_app, shared)
+    assert _login(laptop, owner.username, PASSWORD).status_code == 302
+    laptop.post("/logout")
+    stranger = _from(limited_app, shared)
+    for _ in range(throttle.FAILED_PER_PAIR):
+        assert _login(stranger, owner.username, "let me in").status_code == 422
+    _record(limited_app, shared, [f"other{n}" for n in range(throttle.FAILED_PER_ADDRESS)])
+    assert _login(stranger, owner.username, PASSWORD).status_code == 429
+    assert _login(laptop, owner.username, PASSWORD).status_code == 302
+    # A known device has a budget of its own, not unlimited guesses.
+    laptop.post("/logout")
+    for _ in range(throttle.FAILED_PER_PAIR):
+        assert _login(laptop, owner.username, "typo typo").status_code == 422
+    assert _login(laptop, owner.username, PASSWORD).status_code == 429
+
+
+def test_a_forged_or_foreign_device_cookie_counts_as_an_unknown_device(
+    limited_app: Flask, make
+) -> None:
+    owner, other = make.user(), make.user()
+    thief = _from(limited_app, "192.0.2.95")
+    assert _login(thief, other.username, PASSWORD).status_code == 302  # known for *other*
+    thief.post("/logout")
+    for _ in range(throttle.FAILED_PER_PAIR):
+        assert _login(thief, owner.username, "guess").status_code == 422
+    assert _login(thief, owner.username, PASSWORD).status_code == 429
+    thief.set_cookie("cp_device", "forged.value")
+    assert _login(thief, owner.username, PASSWORD).status_code == 429
+
+
+def test_the_backoff_is_shared_by_workers_without_redis(make_app: MakeApp, make) -> None:
+    victim = make.user()
+    worker_one, worker_two = make_app(RATE_LIMITS="on"), make_app(RATE_LIMITS="on")
+    for _ in range(throttle.FAILED_PER_PAIR):
+        assert _login(_from(worker_one, "192.0.2.85"), victim.username, "no").status_code == 422
+    # Two apps, two in-memory limiters: only the database tells the second about the failures.
+    assert _login(_from(worker_two, "192.0.2.85"), victim.username, PASSWORD).status_code == 429
 
 
 def test_a_wrong_current_password_on_the_account_page_counts_as_a_failure(
@@ -189,12 +254,14 @@ def test_with_redis_every_worker_sees_the_same_counts(
     victim = make.user()
     worker_one = make_app(RATE_LIMITS="on", REDIS_URL=REDIS_TEST_URL)
     assert worker_one.config["RATELIMIT_STORAGE_URI"] == REDIS_TEST_URL
-    for _ in range(5):
+    for _ in range(throttle.FAILED_PER_PAIR):
         assert _login(_from(worker_one, "192.0.2.80"), victim.username, "no").status_code == 422
-    # A second app builds its own storage object: only Redis can tell it about the failures.
+    # A second app builds its own storage object: Redis shares the route rates, the database
+    # the sign-in backoff (the same rule as without Redis).
     worker_two = make_app(RATE_LIMITS="on", REDIS_URL=REDIS_TEST_URL)
-    response = _login(_from(worker_two, "192.0.2.81"), victim.username, PASSWORD)
+    response = _login(_from(worker_two, "192.0.2.80"), victim.username, PASSWORD)
     assert response.status_code == 429
+    assert _login(_from(worker_two, "192.0.2.81"), victim.username, PASSWORD).status_code == 302
     client = _from(worker_two, "192.0.2.82")
     rate = int(throttle.LOGIN_RATE.split()[0])
     statuses = [client.post("/login", data={}).status_code for _ in range(rate + 1)]

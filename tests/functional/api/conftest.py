@@ -13,6 +13,7 @@ from flask_wtf.csrf import generate_csrf
 from app.extensions import db
 from app.models import User
 from app.services.tokens import issue_token
+from tests.factories import session_id
 
 API = "/api/v1"
 Headers = dict[str, str]
@@ -48,7 +49,7 @@ def sign_in(app: Flask) -> Callable[[FlaskClient, User], Headers]:
             token = generate_csrf()
             raw = session["csrf_token"]
         with client.session_transaction() as cookie:
-            cookie["_user_id"] = user.get_id()
+            cookie["_user_id"] = session_id(user)
             cookie["_fresh"] = True
             cookie["csrf_token"] = raw
         return {"X-CSRFToken": token}
