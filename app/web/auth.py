@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, make_response, redirect, render_template, request, session, url_for
+from flask import flash, make_response, redirect, render_template, session, url_for
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -32,8 +32,6 @@ def _back(form: Any) -> Response:
 @limiter.limit(throttle.LOGIN_RATE, methods=["POST"])
 def login() -> Any:
     form = LoginForm()
-    if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
         username = form.username.data or ""
         if (wait := throttle.login_backoff(username)) is not None:
@@ -63,8 +61,6 @@ def _too_many_tries(form: LoginForm, seconds: int) -> Response:
 @limiter.limit(throttle.REGISTER_RATE, methods=["POST"])
 def register() -> Any:
     form = RegisterForm()
-    if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
         try:
             user = users.create_user(

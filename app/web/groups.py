@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from app import permissions, throttle
 from app.extensions import db, limiter
+from app.links import public_url_for
 from app.models import Group, Premoderation
 from app.models.base import utcnow
 from app.services import groups, moderation, reading, users
@@ -135,7 +136,7 @@ def group(slug: str) -> str:
         removed=groups.list_removed_members(group) if manage else [],
         articles=reading.list_articles(user) if manage else [],
         now=utcnow(),
-        invite_url=url_for("web.invite", code=group.join_code, _external=True),
+        invite_url=public_url_for("web.invite", code=group.join_code),
     )
 
 
