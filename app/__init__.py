@@ -45,8 +45,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     compress.init_app(app)
     sessions.init_app(app)
+    limits.init_app(app)  # form field counts, slow bodies (inside ProxyFix)
     security.init_app(app)
-    limits.init_app(app)  # form field counts, slow bodies
     errors.init_app(app)
     cli.init_app(app)
     for blueprint in BLUEPRINTS:

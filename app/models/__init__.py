@@ -17,6 +17,7 @@ from app.models.group import (
     Reading,
 )
 from app.models.helpful import HelpfulMark
+from app.models.request_key import RequestKey
 from app.models.user import ApiToken, Role, User
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "NotificationKind",
     "Premoderation",
     "Reading",
+    "RequestKey",
     "Role",
     "User",
     "Visibility",

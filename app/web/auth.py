@@ -9,6 +9,7 @@ from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
 from app import throttle
+from app.database import commit_racing
 from app.extensions import db, limiter
 from app.models import User
 from app.services import users
@@ -63,14 +64,15 @@ def register() -> Any:
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = users.create_user(
-                form.username.data or "", form.password.data or "", form.display_name.data
+            user = commit_racing(
+                lambda: users.create_user(
+                    form.username.data or "", form.password.data or "", form.display_name.data
+                )
             )
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
             add_errors(form, exc)
         else:
-            db.session.commit()
             _start_session(user, remember=False)
             flash(
                 f"Welcome, {user.display_name}. Select words in any paragraph to reply.", "success"

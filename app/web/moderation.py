@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app import permissions, throttle
+from app.database import commit_racing
 from app.extensions import db, limiter
 from app.models import Annotation, AnnotationStatus, Group
 from app.services import annotations, feedback, moderation, reading
@@ -54,15 +55,18 @@ def flag_annotation(annotation_id: int) -> Any:
     status = 200
     if form.validate_on_submit():
         back = back_to(form, in_context(note))
+        who = "instructors" if note.group_id is not None else "moderators"
         try:
-            moderation.flag_annotation(viewer(), note, form.reason.data or "", form.details.data)
+            commit_racing(
+                lambda: moderation.flag_annotation(
+                    viewer(), note, form.reason.data or "", form.details.data
+                )
+            )
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
             add_errors(form, exc)
             status = exc.status
         else:
-            who = "instructors" if note.group_id is not None else "moderators"
-            db.session.commit()
             flash(f"Thank you: the {who} will take a look.", "success")
             return redirect(back)
     elif form.is_submitted():
