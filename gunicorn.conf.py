@@ -15,7 +15,7 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 # whole process; the heartbeat keeps going, so a slow request is never a WORKER TIMEOUT.
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
-threads = 4
+threads = 8
 # A request still running after this long is stuck: its worker is restarted.
 timeout = 30
 graceful_timeout = 10
