@@ -19,10 +19,11 @@ MIN_SECRET_LENGTH = 32
 DEV_SECRET = "counterpoint-development-only-secret-not-for-production"  # noqa: S105  # nosec B105
 # Without TRUSTED_HOSTS or PUBLIC_URL only the machine itself is served: a forged Host header
 # (or one a proxy passes on unchecked) is a 400, never a link to another site.
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+# (Werkzeug cannot match an IPv6 literal against its list: use a name for such a host.)
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 # A host name or address as Werkzeug compares it; a leading dot admits its subdomains.
 HOST_RE = re.compile(
-    r"^\.?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$|^\[?[0-9a-f:.]+\]?$"
+    r"^\.?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 )
 
 
