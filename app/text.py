@@ -63,7 +63,10 @@ def _image_as_link(self: Any, tokens: list, idx: int, options: Any, env: Any) ->
     src = str(token.attrGet("src") or "")
     alt = self.renderInlineAsText(token.children or [], options, env).strip()
     label = escape(alt or src or "image", quote=False)
-    return f'<a href="{escape(src)}">{label}</a>' if src else label
+    opened = sum(1 if t.type == "link_open" else -1 if t.type == "link_close" else 0
+                 for t in tokens[:idx])  # fmt: skip
+    # A linked image is the link's text: a link inside a link would be two half links.
+    return f'<a href="{escape(src)}">{label}</a>' if src and not opened else label
 
 
 def _set_rel(attrs: dict, new: bool = False) -> dict | None:
