@@ -197,8 +197,9 @@ def assign_reading(slug: str) -> ResponseReturnValue:
     data = json_body(ReadingCreate)
     group = load_group(slug)
     article = load_article_field(data.article)
-    body = present_reading(groups.assign_reading(user, group, article, data.due))
-    db.session.commit()
+    body = commit_racing(
+        lambda: present_reading(groups.assign_reading(user, group, article, data.due))
+    )
     return body, 201
 
 
