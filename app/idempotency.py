@@ -41,6 +41,8 @@ KEEP = timedelta(hours=24)
 STALE = timedelta(seconds=60)
 WAIT_SECONDS = 10.0
 POLL_SECONDS = 0.05
+# Answers that must never be stored: a new API token is shown once, and kept only as a digest.
+SECRET_ANSWERS = frozenset({"api.tokens.issue_token"})
 # Form fields that differ between two drawings of the same form without changing what it says.
 UNSIGNED_FIELDS = frozenset({"csrf_token", NONCE_FIELD})
 
@@ -65,7 +67,7 @@ def _scope(user: object) -> str:
 def claim_api_key() -> Response | None:
     """before_request of the API (after authentication): take or replay an Idempotency-Key."""
     raw = request.headers.get(KEY_HEADER)
-    if request.method != "POST" or raw is None:
+    if request.method != "POST" or raw is None or request.endpoint in SECRET_ANSWERS:
         return None
     if not 0 < len(raw) <= MAX_KEY or not (raw.isascii() and raw.isprintable()):
         return json_error(400, f"{KEY_HEADER} must be 1–{MAX_KEY} printable ASCII characters.")

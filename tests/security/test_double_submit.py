@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.api.openapi import build_document
 from app.extensions import db
-from app.models import Annotation, Group
+from app.models import Annotation, Group, RequestKey
 from tests.functional.web.page import parse
 
 KEY = "Idempotency-Key"
@@ -159,3 +159,24 @@ def test_every_api_post_documents_the_key(app: Flask) -> None:
         names = [p["name"] for p in op.get("parameters", []) if p["in"] == "header"]
         assert names == [KEY], path
         assert {"409", "422"} <= set(op["responses"]), path
+
+
+def test_a_new_token_is_never_kept_for_a_replay(app: Flask, make, signed_in) -> None:
+    """A token's answer holds it in the clear; the database keeps tokens only as digests."""
+    user = make.user()
+    client = signed_in(user)  # a session cookie makes the caller known before Basic is read
+    headers = {KEY: "token-1", "Authorization": _basic(user.username)}
+    first = client.post("/api/v1/tokens", headers=headers)
+    again = client.post("/api/v1/tokens", headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["token"] != again.get_json()["token"]
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(RequestKey)) == 0
+
+
+def _basic(username: str) -> str:
+    from base64 import b64encode
+
+    from tests.factories import PASSWORD
+
+    return "Basic " + b64encode(f"{username}:{PASSWORD}".encode()).decode()
