@@ -14,10 +14,11 @@ from app.models.base import UTCDateTime, utcnow
 class RequestKey(db.Model):
     """One keyed POST and, once answered, the answer to give its repeats.
 
-    `scope` is whose key it is ("user:<id>", or "anon" for a signed-out form); `key` a SHA-256
-    of what the client sent. The unique (scope, key) is what makes a repeat wait for, then
-    replay, the first answer instead of doing the work twice. `status` stays null while the
-    first request is being answered.
+    `scope` is whose key it is ("user:<id>", or "anon" for a signed-out form); `key` and
+    `fingerprint` are HMACs under SECRET_KEY of what the client sent (a form's fields may hold
+    a password; a copy of the database must not give it away). The unique (scope, key) is
+    what makes a repeat wait for, then replay, the first answer instead of doing the work
+    twice. `status` stays null while the first request is being answered.
     """
 
     __tablename__ = "request_keys"
@@ -29,7 +30,7 @@ class RequestKey(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(64))
-    fingerprint: Mapped[str] = mapped_column(String(64))  # the request it was first sent with
+    fingerprint: Mapped[str] = mapped_column(String(64))  # the request it first came with
     claim: Mapped[str] = mapped_column(String(32))  # which request holds it (never reused)
     status: Mapped[int | None] = mapped_column(Integer)
     location: Mapped[str | None] = mapped_column(String(2000))

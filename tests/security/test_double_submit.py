@@ -180,3 +180,22 @@ def _basic(username: str) -> str:
     from tests.factories import PASSWORD
 
     return "Basic " + b64encode(f"{username}:{PASSWORD}".encode()).decode()
+
+
+def test_what_is_kept_of_a_form_is_keyed_under_the_secret_key(app_ctx: Flask, client) -> None:
+    """A registration's fields include the password: a dump must not let anyone test guesses."""
+    import hashlib
+    import json
+
+    page = parse(client.get("/register").data)
+    nonce = page.find("input", name="form_nonce").attrs["value"]
+    form = {"username": "newbie", "password": "orange staple horse 9", "confirm":
+            "orange staple horse 9", "form_nonce": nonce, "next": ""}  # fmt: skip
+    assert client.post("/register", data=form).status_code == 302
+    db.session.rollback()
+    kept = db.session.scalars(select(RequestKey)).one()
+    fields = sorted((k, v) for k, v in form.items() if k != "form_nonce")
+    plain = hashlib.sha256(json.dumps(fields).encode()).hexdigest()
+    assert plain not in (kept.key, kept.fingerprint)
+    assert kept.location is not None
+    assert kept.body is None
