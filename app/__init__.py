@@ -10,13 +10,13 @@ from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_KEYS = ("COUNTERPOINT_ENV", "DATABASE_URL", "SECRET_KEY", "REDIS_URL", "RATE_LIMITS",
-            "PROXY_HOPS", "PREFERRED_URL_SCHEME",
-            "SESSION_IDLE_MINUTES", "REMEMBER_DAYS")  # fmt: skip
+            "PROXY_HOPS", "PREFERRED_URL_SCHEME", "SESSION_IDLE_MINUTES", "REMEMBER_DAYS",
+            "TRUSTED_HOSTS", "PUBLIC_URL", "BODY_TIMEOUT")  # fmt: skip
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` may override environment settings (ENV_KEYS) and Flask keys."""
-    from app import benchref, cli, database, errors, security, sessions, throttle
+    from app import benchref, cli, database, errors, limits, security, sessions, throttle
     from app.api import bp as api_bp
     from app.config import load_settings
     from app.extensions import compress, csrf, db, limiter, login_manager, migrate
@@ -46,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     compress.init_app(app)
     sessions.init_app(app)
     throttle.init_app(app)
+    limits.init_app(app)  # form field counts, slow bodies (inside ProxyFix)
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

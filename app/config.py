@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -16,6 +18,14 @@ WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}
 MIN_SECRET_LENGTH = 32
 # Development and testing only; production refuses to start without its own key.
 DEV_SECRET = "counterpoint-development-only-secret-not-for-production"  # noqa: S105  # nosec B105
+# Without TRUSTED_HOSTS or PUBLIC_URL only the machine itself is served: a forged Host header
+# (or one a proxy passes on unchecked) is a 400, never a link to another site.
+# (Werkzeug cannot match an IPv6 literal against its list: use a name for such a host.)
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
+# A host name or address as Werkzeug compares it; a leading dot admits its subdomains.
+HOST_RE = re.compile(
+    r"^\.?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+)
 
 
 class ConfigError(RuntimeError):
@@ -33,6 +43,9 @@ class Settings:
     preferred_scheme: str
     session_idle_minutes: int = 8 * 60
     remember_days: int = 30
+    trusted_hosts: tuple[str, ...] = LOOPBACK_HOSTS
+    public_url: str | None = None
+    body_timeout: int = 10
 
     def flask_config(self) -> dict[str, Any]:
         secure = self.preferred_scheme == "https"
@@ -59,6 +72,13 @@ class Settings:
             "SESSION_IDLE_TIMEOUT": timedelta(minutes=self.session_idle_minutes),
             "REMEMBER_COOKIE_DURATION": timedelta(days=self.remember_days),
             "MAX_CONTENT_LENGTH": 1024 * 1024,
+            # Our largest form has a dozen fields; app/limits.py applies this to url-encoded
+            # forms too (Werkzeug counts only multipart parts).
+            "MAX_FORM_PARTS": 100,
+            "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+            "TRUSTED_HOSTS": list(self.trusted_hosts),
+            "PUBLIC_URL": self.public_url,
+            "BODY_TIMEOUT": self.body_timeout,
             "WTF_CSRF_TIME_LIMIT": None,
             "JSON_SORT_KEYS": False,
             # Flask-Compress never closes a streamed file it compresses (a leaked handle per
@@ -138,6 +158,39 @@ def _int(environ: dict[str, str], name: str, default: int, lo: int, hi: int) -> 
     return value
 
 
+def _public_url(environ: dict[str, str]) -> str | None:
+    url = _env(environ, "PUBLIC_URL")
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"PUBLIC_URL must be an http(s) URL such as https://cp.example.edu, not {url!r}"
+        )
+    if parts.path.strip("/") or parts.query or parts.fragment or parts.username:
+        raise ConfigError("PUBLIC_URL is the site's root: a scheme and a host (and port), no path")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def _trusted_hosts(environ: dict[str, str], public_url: str | None) -> tuple[str, ...]:
+    raw = _env(environ, "TRUSTED_HOSTS")
+    if raw is None:
+        hosts = [urlsplit(public_url).hostname or ""] if public_url else list(LOOPBACK_HOSTS)
+    else:
+        hosts = [h.strip().lower() for h in raw.split(",") if h.strip()]
+        if not hosts:
+            raise ConfigError("TRUSTED_HOSTS must name at least one host")
+        for host in hosts:
+            if not HOST_RE.match(host):
+                raise ConfigError(
+                    f"TRUSTED_HOSTS: {host!r} is not a host name (no scheme, port or '*'; "
+                    "a leading dot admits subdomains)"
+                )
+        if public_url and (name := urlsplit(public_url).hostname) and name not in hosts:
+            hosts.append(name)  # the site's own links must lead somewhere it answers
+    return tuple(dict.fromkeys(hosts))
+
+
 def load_settings(
     environ: dict[str, str] | None = None, instance_path: Path | None = None
 ) -> Settings:
@@ -149,6 +202,7 @@ def load_settings(
     scheme = (_env(env, "PREFERRED_URL_SCHEME", "http") or "http").lower()
     if scheme not in ("http", "https"):
         raise ConfigError("PREFERRED_URL_SCHEME must be http or https")
+    public_url = _public_url(env)
     return Settings(
         environment=environment,
         database_url=_database_url(env, instance_path or Path("instance").resolve()),
@@ -159,4 +213,7 @@ def load_settings(
         preferred_scheme=scheme,
         session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 8 * 60, 5, 30 * 24 * 60),
         remember_days=_int(env, "REMEMBER_DAYS", 30, 1, 365),
+        trusted_hosts=_trusted_hosts(env, public_url),
+        public_url=public_url,
+        body_timeout=_int(env, "BODY_TIMEOUT", 10, 1, 300),
     )

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from app import permissions
 from app.extensions import db
+from app.services.errors import Conflict
+
+T = TypeVar("T")
+# Enough for a class creating the same group name at once: each round one of them wins.
+RACE_ATTEMPTS = 8
+RACE_LOST = "Someone else changed this at the same moment. Try again."
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -21,6 +29,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def commit_racing(work: Callable[[], T], attempts: int = RACE_ATTEMPTS) -> T:
+    """Run `work` (a view's one service call) and commit, as if no twin request ran alongside.
+
+    The services check before they insert (already a member? flagged? is the name free?), but
+    two requests can both pass the check before either commits: the database's unique
+    constraint then refuses the second. That is not this request's mistake: it is rolled back
+    and `work` runs again, and the service, now seeing what the twin stored, answers as it
+    would have in turn (joined already, already flagged, the name's next free slug, the
+    username taken). Domain errors pass through untouched.
+    """
+    for _ in range(attempts):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except IntegrityError:
+            db.session.rollback()
+            permissions.forget_memberships()  # the twin may have made this user a member
+    raise Conflict(RACE_LOST)
 
 
 def init_app(app: Flask) -> None:

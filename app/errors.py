@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
@@ -93,6 +93,16 @@ def _database_down(exc: OperationalError) -> Any:
     return response
 
 
+def _integrity(exc: IntegrityError) -> Any:
+    """A write that lost a race the view did not expect (database.commit_racing handles the
+    ones we know of): the state changed under it, which is a conflict, not a server error."""
+    db.session.rollback()
+    message = "Someone else changed this at the same moment. Reload and try again."
+    if wants_json():
+        return json_error(409, message, "conflict")
+    return _page(409, "Changed meanwhile", message)
+
+
 def _server_error(exc: Exception) -> Any:
     db.session.rollback()
     message = "Something went wrong on our side. It has been logged."
@@ -106,4 +116,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain)
     app.register_error_handler(CSRFError, _csrf)
     app.register_error_handler(OperationalError, _database_down)
+    app.register_error_handler(IntegrityError, _integrity)
     app.register_error_handler(InternalServerError, _server_error)

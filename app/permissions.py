@@ -229,19 +229,33 @@ def can_see_moderation_reason(user: Any, annotation: Annotation) -> bool:
     return _is_author(user, annotation) or _moderates(user, annotation)
 
 
+def locked_out(user: Any, annotation: Annotation, thread_locked: bool = False) -> bool:
+    """A lock makes a thread read-only: no edits or kind changes in it except by its moderators
+    (replies: see can_reply). `thread_locked`: an annotation above this one is locked."""
+    return (annotation.locked or thread_locked) and not _moderates(user, annotation)
+
+
 def can_reply(user: Any, annotation: Annotation, thread_locked: bool = False) -> bool:
     """Whether `user` may reply to `annotation`; the group's own rules (archived, suspended)
-    are checked with the group. `thread_locked`: an annotation above it is locked."""
+    are checked with the group. `thread_locked`: an annotation above it is locked.
+
+    A lock refuses every reply, its moderators' too: CONTRACT §4 promises a 409 to any reply
+    to a locked annotation, and a moderator who wants the last word unlocks first (logged)."""
     return (
         can_post(user)
         and annotation.status == AnnotationStatus.VISIBLE
-        and not annotation.locked
-        and not thread_locked
+        and not (annotation.locked or thread_locked)
     )
 
 
-def can_edit_annotation(user: Any, annotation: Annotation) -> bool:
-    return _is_author(user, annotation) and annotation.status != AnnotationStatus.DELETED
+def can_edit_annotation(user: Any, annotation: Annotation, thread_locked: bool = False) -> bool:
+    """Its author, until it is deleted, and not inside a locked thread (unless they moderate
+    it). `thread_locked`: an annotation above it is locked."""
+    return (
+        _is_author(user, annotation)
+        and annotation.status != AnnotationStatus.DELETED
+        and not locked_out(user, annotation, thread_locked)
+    )
 
 
 def can_delete_annotation(user: Any, annotation: Annotation) -> bool:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+from typing import Any
+
 from flask import Flask, Response, abort, request
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wsgi import get_host
 
 CSP = "; ".join(
     [
@@ -21,12 +27,18 @@ CSP = "; ".join(
 )
 
 
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
 def _headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
@@ -47,7 +59,42 @@ def _refuse_nul() -> None:
         abort(400, "The request contains a NUL character, which no page accepts.")
 
 
+BAD_HOST = "This server does not serve the site named in the request's Host header."
+
+
+class TrustedHostsOnly:
+    """WSGI: a request naming a host outside TRUSTED_HOSTS is a 400 before the app sees it.
+
+    Flask refuses it too, but only once it has failed to route it, when no page (which builds
+    links) can be drawn; and nothing the app then built could take that host for its own.
+    """
+
+    def __init__(self, app: Any, hosts: list[str]) -> None:
+        self.app, self.hosts = app, hosts
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        try:
+            get_host(environ, self.hosts)
+        except SecurityError:
+            return self._refuse(environ, start_response)
+        return self.app(environ, start_response)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _refuse(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        if str(environ.get("PATH_INFO", "")).startswith("/api/"):
+            error = {"error": {"code": "bad_request", "message": BAD_HOST}}
+            body, kind = json.dumps(error).encode(), "application/json"
+        else:
+            body, kind = f"400 Bad Request: {BAD_HOST}\n".encode(), "text/plain; charset=utf-8"
+        headers = [("Content-Type", kind), ("Content-Length", str(len(body))),
+                   *HEADERS.items()]  # fmt: skip
+        start_response("400 BAD REQUEST", headers)
+        return [body]
+
+
 def init_app(app: Flask) -> None:
+    # Inside ProxyFix: the host checked is the one the trusted proxy reports.
+    app.wsgi_app = TrustedHostsOnly(app.wsgi_app, app.config["TRUSTED_HOSTS"])  # type: ignore[method-assign]
     hops = app.config.get("PROXY_HOPS", 0)
     if hops:
         # Trust X-Forwarded-* from exactly as many proxies as configured, no more.

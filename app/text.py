@@ -11,6 +11,7 @@ import threading
 from functools import lru_cache, partial
 from html import escape
 from html.parser import HTMLParser
+from typing import Any
 
 import bleach
 from bleach.linkifier import Linker, LinkifyFilter
@@ -44,6 +45,30 @@ def _markdown() -> MarkdownIt:
     return md
 
 
+@lru_cache(maxsize=1)
+def _note_markdown() -> MarkdownIt:
+    """Markdown for notes: an image becomes a link to it, named by its alt text.
+
+    No remote image is ever loaded into a page (the CSP allows none, and a reader's address
+    is nobody's business); the alt text and the link keep what the writer meant.
+    """
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("strikethrough")
+    md.add_render_rule("image", _image_as_link)
+    return md
+
+
+def _image_as_link(self: Any, tokens: list, idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    alt = self.renderInlineAsText(token.children or [], options, env).strip()
+    label = escape(alt or src or "image", quote=False)
+    opened = sum(1 if t.type == "link_open" else -1 if t.type == "link_close" else 0
+                 for t in tokens[:idx])  # fmt: skip
+    # A linked image is the link's text: a link inside a link would be two half links.
+    return f'<a href="{escape(src)}">{label}</a>' if src and not opened else label
+
+
 def _set_rel(attrs: dict, new: bool = False) -> dict | None:
     href = attrs.get((None, "href"), "")
     if not href.lower().startswith(("http://", "https://", "mailto:")):
@@ -52,22 +77,45 @@ def _set_rel(attrs: dict, new: bool = False) -> dict | None:
     return attrs
 
 
+def is_local_link(href: str) -> bool:
+    """An anchor on the same page ("#p-…") or a path on this site ("/articles/…").
+
+    Not "//host" or "/\\host" (browsers read both as another site), nor a path relative to
+    wherever the note happens to be shown ("page.html", "../x").
+    """
+    if href.startswith("#"):
+        return len(href) > 1 and not any(ch.isspace() or ord(ch) < 32 for ch in href)
+    if not href.startswith("/") or href.startswith("//") or "\\" in href:
+        return False
+    return not any(ch.isspace() or ord(ch) < 32 for ch in href)
+
+
+def _set_rel_note(attrs: dict, new: bool = False) -> dict | None:
+    """A note's links: those _set_rel keeps, and links to the app's own pages and anchors."""
+    href = attrs.get((None, "href"), "")
+    if is_local_link(href):
+        attrs[(None, "rel")] = LINK_REL
+        return attrs
+    return _set_rel(attrs, new)
+
+
 _local = threading.local()
 
 
-def _cleaner(tags: frozenset[str]) -> Cleaner:
+def _cleaner(tags: frozenset[str], local_links: bool = False) -> Cleaner:
     """A Cleaner per thread and tag set: bleach's parser keeps state, so threads can't share."""
-    cache: dict[frozenset[str], Cleaner] = _local.__dict__.setdefault("cleaners", {})
-    if tags not in cache:
-        cache[tags] = _new_cleaner(tags)
-    return cache[tags]
+    cache: dict[tuple[frozenset[str], bool], Cleaner] = _local.__dict__.setdefault("cleaners", {})
+    if (tags, local_links) not in cache:
+        cache[tags, local_links] = _new_cleaner(tags, local_links)
+    return cache[tags, local_links]
 
 
-def _new_cleaner(tags: frozenset[str]) -> Cleaner:
+def _new_cleaner(tags: frozenset[str], local_links: bool) -> Cleaner:
     # One parse does both jobs: the allowlist, then links (with our rel) through a filter.
     # No skip_tags: bleach escapes the text inside skipped tags a second time (`a<b` in code
     # would show as `a&lt;b`); a URL in code becoming a link is the lesser harm.
-    linkify = partial(LinkifyFilter, callbacks=[_set_rel], parse_email=False)
+    callback = _set_rel_note if local_links else _set_rel
+    linkify = partial(LinkifyFilter, callbacks=[callback], parse_email=False)
     return Cleaner(
         tags=tags,
         attributes=ALLOWED_ATTRIBUTES,
@@ -78,17 +126,21 @@ def _new_cleaner(tags: frozenset[str]) -> Cleaner:
     )
 
 
-def _clean(html: str, tags: frozenset[str]) -> str:
-    return _cleaner(tags).clean(html)
+def _clean(html: str, tags: frozenset[str], local_links: bool = False) -> str:
+    return _cleaner(tags, local_links).clean(html)
 
 
 def render_markdown(source: str) -> str:
-    """Render a user's Markdown body to safe HTML for storage next to the source."""
-    html = _markdown().render(source)
+    """Render a user's Markdown body to safe HTML for storage next to the source.
+
+    Unlike an imported article's links (relative to the site it came from), a note's relative
+    links point into this app ("[paragraph 3](#p-…)", "[the article](/articles/…)") and stay.
+    """
+    html = _note_markdown().render(source)
     # Headings in a margin note would outrank the article's own: demote them.
     for level in (1, 2):
         html = html.replace(f"<h{level}>", "<h4>").replace(f"</h{level}>", "</h4>")
-    return _clean(html, ALLOWED_TAGS).strip()
+    return _clean(html, ALLOWED_TAGS, local_links=True).strip()
 
 
 def render_inline_markdown(source: str) -> str:

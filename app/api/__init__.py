@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from app import idempotency
 from app.api import auth
 from app.api.annotations import bp as annotations_bp
 from app.api.articles import bp as articles_bp
@@ -32,6 +33,9 @@ bp = Blueprint("api", __name__)
 # Identity first (a bad token is a 401 before anything else), then CSRF for cookie writes.
 bp.before_request(auth.authenticate)
 bp.before_request(auth.check_csrf)
+# Then a POST's Idempotency-Key: a repeat is answered as the first was, before any work.
+bp.before_request(idempotency.claim_api_key)
+bp.after_request(idempotency.record_answer)
 
 for resource in RESOURCES:
     bp.register_blueprint(resource)

@@ -95,7 +95,7 @@ def get_annotation(annotation_id: int) -> ResponseReturnValue:
     {200: AnnotationOut},
     auth="required",
     body=AnnotationUpdate,
-    errors=(403, 429),
+    errors=(403, 409, 429),
 )
 def edit_annotation(annotation_id: int) -> ResponseReturnValue:
     user = require_user()

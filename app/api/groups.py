@@ -36,6 +36,7 @@ from app.api.schemas import (
     ReadingOut,
     RemovalIn,
 )
+from app.database import commit_racing
 from app.extensions import db, limiter
 from app.models import Group, User
 from app.services import groups
@@ -82,8 +83,7 @@ def list_groups() -> ResponseReturnValue:
 def create_group() -> ResponseReturnValue:
     user = require_user()
     data = json_body(GroupCreate)
-    group = groups.create_group(user, data.name)
-    db.session.commit()
+    group = commit_racing(lambda: groups.create_group(user, data.name))
     location = url_for("api.groups.get_group", slug=group.slug)
     return _detail(group, user), 201, {"Location": location}
 
@@ -106,8 +106,7 @@ def create_group() -> ResponseReturnValue:
 def join_group() -> ResponseReturnValue:
     user = require_user()
     data = json_body(JoinIn)
-    group = groups.join_group(user, data.join_code)
-    db.session.commit()
+    group = commit_racing(lambda: groups.join_group(user, data.join_code))
     return _detail(group, user)
 
 
@@ -198,8 +197,9 @@ def assign_reading(slug: str) -> ResponseReturnValue:
     data = json_body(ReadingCreate)
     group = load_group(slug)
     article = load_article_field(data.article)
-    body = present_reading(groups.assign_reading(user, group, article, data.due))
-    db.session.commit()
+    body = commit_racing(
+        lambda: present_reading(groups.assign_reading(user, group, article, data.due))
+    )
     return body, 201
 
 

@@ -35,6 +35,7 @@ from app.api.schemas import (
     SuspensionOut,
     UnsuspendIn,
 )
+from app.database import commit_racing
 from app.extensions import db
 from app.models.base import utcnow
 from app.services import annotations, moderation
@@ -59,8 +60,12 @@ def flag_annotation(annotation_id: int) -> ResponseReturnValue:
     user = require_user()
     data = json_body(FlagCreate)
     annotation = annotations.get_annotation(user, annotation_id)
-    body = present_flag(moderation.flag_annotation(user, annotation, data.reason, data.details))
-    db.session.commit()
+    # Presented before the commit: a flag's user is not loaded again once expired.
+    body = commit_racing(
+        lambda: present_flag(
+            moderation.flag_annotation(user, annotation, data.reason, data.details)
+        )
+    )
     return body, 201
 
 

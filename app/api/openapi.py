@@ -42,6 +42,21 @@ RESPONSE_TEXT = {
 }
 
 
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Any unique string (a UUID): the request is carried out once. Sent again with the same "
+        "key (a retry after a lost answer), the first answer comes back, with the header "
+        "`Idempotent-Replayed: true`, and nothing is done twice; a repeat that arrives while "
+        "the first is running waits for it. The same key with a different method, path or "
+        "body is a 422. Keys are the caller's own and are kept 24 hours."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"},
+}
+
+
 @dataclass(frozen=True)
 class Operation:
     """How a view appears in the OpenAPI document."""
@@ -68,6 +83,9 @@ class Operation:
             implied.add(422)
         if has_path_params:
             implied.add(404)
+        if method == "POST" and self.auth != "basic":
+            # Idempotency-Key: reused for another request (422), or its first still running (409).
+            implied |= {409, 422}
         return sorted(implied)
 
 
@@ -198,6 +216,8 @@ def _operation(op: Operation, rule: Rule, method: str, schemas: Schemas) -> dict
     if op.description:
         document["description"] = op.description
     parameters = path_params + (_query_parameters(op.query, schemas) if op.query else [])
+    if method == "POST" and op.auth != "basic":
+        parameters.append(IDEMPOTENCY_PARAMETER)
     if parameters:
         document["parameters"] = parameters
     if op.body is not None:

@@ -17,6 +17,7 @@ from app.models.group import (
     Reading,
 )
 from app.models.helpful import HelpfulMark
+from app.models.request_key import RequestKey
 from app.models.session import FailedSignin, UserSession
 from app.models.user import ApiToken, Role, User
 
@@ -42,6 +43,7 @@ __all__ = [
     "NotificationKind",
     "Premoderation",
     "Reading",
+    "RequestKey",
     "Role",
     "User",
     "UserSession",

@@ -114,11 +114,15 @@ def _parent(actor: User, block: Block, parent_id: int) -> Annotation:
         )
     if parent.status == AnnotationStatus.DELETED:
         raise Conflict("That annotation was deleted; it takes no new replies.")
+    # CONTRACT §4: a lock refuses every reply, its moderators' too (they unlock first).
     if _locked(parent):
         raise Conflict("This thread is locked; it takes no new replies.")
     if parent.depth + 1 > MAX_DEPTH:
         raise ValidationFailed("The thread is too deep.", {"parent": "Reply higher up."})
     return parent
+
+
+LOCKED_EDIT = "This thread is locked: it is read-only until a moderator unlocks it."
 
 
 def _locked(annotation: Annotation) -> bool:
@@ -299,8 +303,12 @@ def _insert(
 def edit_annotation(
     actor: User, annotation: Annotation, body: str | None = None, kind: str | None = None
 ) -> Annotation:
-    """Change the body and/or kind; the author alone may."""
-    if not permissions.can_edit_annotation(actor, annotation):
+    """Change the body and/or kind; the author alone may, and not inside a locked thread."""
+    if not permissions.can_edit_annotation(actor, annotation, _locked(annotation)):
+        if permissions.can_edit_annotation(actor, annotation, thread_locked=False) or (
+            annotation.locked and annotation.author_id == actor.id
+        ):
+            raise Conflict(LOCKED_EDIT)  # its author, kept out by a lock
         raise Forbidden("Only the author can edit this annotation.")
     if body is None and kind is None:
         raise ValidationFailed("Nothing to change.", {"body": "Send a body or a kind."})

@@ -50,8 +50,15 @@ def _unique_slug(base: str) -> str:
     return f"{base}-{n}"
 
 
+# What HTML collapses anyway (text.py says the same): runs of it become one space. Any other
+# space (U+00A0, U+1680 Ogham, U+3000 ideographic, ...) is part of the name as written.
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+
+
 def _clean_name(name: str, group_id: int | None = None) -> str:
-    text = " ".join(name.split())
+    """The name as meant: ends trimmed, runs of ordinary white space one space, nothing else
+    changed, so what is stored is what every page and the API show back."""
+    text = _HTML_SPACE.sub(" ", name).strip()
     if not text or len(text) > MAX_NAME:
         raise ValidationFailed("The group needs a name.", {"name": f"Use 1–{MAX_NAME} characters."})
     # No invisible characters, no look-alike of another group's name (services/names.py).

@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from app.database import commit_racing
 from app.extensions import db
 from app.services.errors import Conflict, DomainError, ValidationFailed
 from app.web.blueprint import viewer
@@ -52,16 +53,16 @@ def back_to(form: Any, default: str) -> str:
 
 def run_action(form: FlaskForm, do: Callable[[], str], back: str) -> Response:
     """Validate the form, run `do` (one service call that returns what to tell the user),
-    commit once, and go back; a refused action is rolled back and explained instead."""
+    commit once (database.commit_racing), and go back; a refused action is rolled back and
+    explained instead."""
     if not form.validate_on_submit():
         flash(first_error(form), "error")
         return redirect(back)
     try:
-        done = do()
+        done = commit_racing(do)  # a twin request's insert first: `do` runs again and sees it
     except ACTION_ERRORS as exc:
         db.session.rollback()
         flash(error_text(exc), "error")
         return redirect(back)
-    db.session.commit()
     flash(done, "success")
     return redirect(back)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, make_response, redirect, render_template, request, session, url_for
+from flask import flash, make_response, redirect, render_template, session, url_for
 from flask_login import logout_user
 from werkzeug.wrappers import Response
 
 from app import sessions, throttle
+from app.database import commit_racing
 from app.extensions import db, limiter
 from app.models import User
 from app.services import users
@@ -34,8 +35,6 @@ def _back(form: Any) -> Response:
 @limiter.limit(throttle.LOGIN_RATE, methods=["POST"])
 def login() -> Any:
     form = LoginForm()
-    if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
         username = form.username.data or ""
         if (wait := throttle.login_backoff(username)) is not None:
@@ -65,18 +64,17 @@ def _too_many_tries(form: LoginForm, seconds: int) -> Response:
 @limiter.limit(throttle.REGISTER_RATE, methods=["POST"])
 def register() -> Any:
     form = RegisterForm()
-    if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
         try:
-            user = users.create_user(
-                form.username.data or "", form.password.data or "", form.display_name.data
+            user = commit_racing(
+                lambda: users.create_user(
+                    form.username.data or "", form.password.data or "", form.display_name.data
+                )
             )
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
             add_errors(form, exc)
         else:
-            db.session.commit()
             _start_session(user, remember=False)
             flash(
                 f"Welcome, {user.display_name}. Select words in any paragraph to reply.", "success"

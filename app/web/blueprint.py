@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, request
 from flask_login import current_user
 
+from app import idempotency
 from app.web.forms import FLAG_REASONS
 from app.web.present import KINDS, TEMPLATE_FILTERS
 
@@ -17,6 +18,10 @@ for _name, _filter in TEMPLATE_FILTERS.items():
 bp.add_app_template_global(KINDS, "KINDS")
 bp.add_app_template_global(FLAG_REASONS, "FLAG_REASONS")
 bp.add_app_template_global(dict(FLAG_REASONS), "FLAG_LABELS")
+bp.add_app_template_global(idempotency.form_nonce, "form_nonce")
+# A posting form sent twice (a double click) is stored once: see app/idempotency.py.
+bp.before_request(idempotency.claim_form_nonce)
+bp.after_request(idempotency.record_answer)
 
 
 @bp.record_once

@@ -65,7 +65,8 @@ def _posted_message(note: Annotation) -> str:
 @bp.post("/annotations/<int:annotation_id>/edit")
 @limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def edit_annotation(annotation_id: int) -> Any:
-    note = _own(annotation_id, permissions.can_edit_annotation)
+    # A lock (409, said on the form) is the service's to explain; anyone else's note is a 403.
+    note = _own(annotation_id, _may_try_editing)
     # Read before the commit or rollback expires them (they never lazy-load).
     article, block, group, back = note.article, note.block, note.group, in_context(note)
     form = EditForm()
@@ -91,6 +92,10 @@ def delete_annotation(annotation_id: int) -> Any:
     db.session.commit()
     flash("The annotation is deleted; replies to it keep their place.", "success")
     return redirect(back)
+
+
+def _may_try_editing(user: Any, note: Annotation) -> bool:
+    return permissions.can_edit_annotation(user, note) or permissions.locked_out(user, note)
 
 
 def _own(annotation_id: int, allowed: Any) -> Annotation:

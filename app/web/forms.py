@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -18,6 +19,7 @@ from app.models import AnnotationKind, FlagReason
 from app.services.annotations import NewAnnotation, Quote
 from app.services.errors import DomainError
 from app.services.users import MIN_PASSWORD
+from app.web.present import safe_next
 
 # Fields whose errors are shown for the whole form: filled by the page's script, or a checkbox.
 HIDDEN_FIELDS = frozenset(
@@ -33,6 +35,28 @@ HIDDEN_FIELDS = frozenset(
     }
 )
 
+
+class NextField(HiddenField):
+    """Where to go back to: only ever a path on this site (app.web.present.safe_next), or "".
+
+    The one door for `next`: whatever the query string or the posted form says is checked as it
+    is read, so a failed form shown again (its Cancel link, its hidden field) cannot carry
+    `javascript:` or `//evil.example` any more than a redirect can.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("default", _next_from_query)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist:
+            self.data = safe_next(valuelist[0]) or ""
+
+
+def _next_from_query() -> str:
+    return safe_next(request.args.get("next")) or ""
+
+
 # Said from the policy itself, so the hint cannot drift from what is enforced.
 PASSWORD_HINT = f"At least {MIN_PASSWORD} characters; not a common password."
 
@@ -41,7 +65,7 @@ class LoginForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired("Enter your username.")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
     remember = BooleanField("Keep me signed in on this device")
-    next = HiddenField()
+    next = NextField()
 
 
 class RegisterForm(FlaskForm):
@@ -67,7 +91,7 @@ class RegisterForm(FlaskForm):
             EqualTo("password", message="The two passwords differ."),
         ],
     )
-    next = HiddenField()
+    next = NextField()
 
 
 class AnnotationForm(FlaskForm):
@@ -120,7 +144,7 @@ FLAG_REASONS = [
 class ActionForm(FlaskForm):
     """A one-button action; `next` is where to go back to (checked by safe_next)."""
 
-    next = HiddenField()
+    next = NextField()
 
 
 class FlagForm(ActionForm):

@@ -10,7 +10,9 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app import permissions, throttle
+from app.database import commit_racing
 from app.extensions import db, limiter
+from app.links import public_url_for
 from app.models import Group, Premoderation
 from app.models.base import utcnow
 from app.services import groups, moderation, reading, users
@@ -57,13 +59,13 @@ def create_group() -> Any:
     form = GroupForm()
     if form.validate_on_submit():
         try:
-            group = groups.create_group(user, form.name.data or "")
+            slug, name = commit_racing(
+                lambda: _named(groups.create_group(user, form.name.data or ""))
+            )
         except ValidationFailed as exc:
             db.session.rollback()
             add_errors(form, exc)
         else:
-            slug, name = group.slug, group.name
-            db.session.commit()
             flash(f"{name} is ready: share its join code or invite link with the class.", "success")
             return redirect(url_for("web.group", slug=slug))
     return render_template("groups/new.html", form=form), 422 if form.is_submitted() else 200
@@ -77,12 +79,12 @@ def join_group() -> Any:
     if not form.validate_on_submit():
         return render_template("groups/join.html", form=form), 422 if form.is_submitted() else 200
     try:
-        group = groups.join_group(user, form.join_code.data or "")
+        joined = commit_racing(lambda: _named(groups.join_group(user, form.join_code.data or "")))
     except JOIN_ERRORS as exc:
         db.session.rollback()
         add_errors(form, exc)
         return render_template("groups/join.html", form=form), exc.status
-    return _joined(group)
+    return _joined(*joined)
 
 
 @bp.route("/groups/join/<code>", methods=["GET", "POST"])
@@ -104,18 +106,21 @@ def invite(code: str) -> Any:
         )
     user = require_user(back_to=here)
     try:
-        groups.join_group(user, code)
+        joined = commit_racing(lambda: _named(groups.join_group(user, code)))
     except JOIN_ERRORS as exc:
         db.session.rollback()
         return render_template(
             "groups/invite.html", group=group, form=form, here=here, error=exc.message
         ), exc.status
-    return _joined(group)
+    return _joined(*joined)
 
 
-def _joined(group: Group) -> Response:
-    slug, name = group.slug, group.name
-    db.session.commit()
+def _named(group: Group) -> tuple[str, str]:
+    """What the answer needs of a group, read before the commit expires it."""
+    return group.slug, group.name
+
+
+def _joined(slug: str, name: str) -> Response:
     flash(f"Welcome to {name}.", "success")
     return redirect(url_for("web.group", slug=slug))
 
@@ -135,7 +140,7 @@ def group(slug: str) -> str:
         removed=groups.list_removed_members(group) if manage else [],
         articles=reading.list_articles(user) if manage else [],
         now=utcnow(),
-        invite_url=url_for("web.invite", code=group.join_code, _external=True),
+        invite_url=public_url_for("web.invite", code=group.join_code),
     )
 
 

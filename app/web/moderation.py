@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app import permissions, throttle
+from app.database import commit_racing
 from app.extensions import db, limiter
 from app.models import Annotation, AnnotationStatus, Group
 from app.services import annotations, feedback, moderation, reading
@@ -17,7 +18,7 @@ from app.web.actions import back_to, require_user, run_action
 from app.web.articles import in_context, load_group
 from app.web.blueprint import bp, viewer
 from app.web.forms import ActionForm, FeedbackForm, FlagForm, ModerateForm, add_errors
-from app.web.present import ACTION_LABELS, Viewing, safe_next
+from app.web.present import ACTION_LABELS, Viewing
 
 QUEUE_PAGE = 50
 LOG_PAGE = 100
@@ -51,20 +52,21 @@ def flag_annotation(annotation_id: int) -> Any:
     if not permissions.can_flag_annotation(viewer(), note):
         raise Forbidden("You cannot flag this annotation.")
     form = FlagForm()
-    if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next")) or ""
     status = 200
     if form.validate_on_submit():
         back = back_to(form, in_context(note))
+        who = "instructors" if note.group_id is not None else "moderators"
         try:
-            moderation.flag_annotation(viewer(), note, form.reason.data or "", form.details.data)
+            commit_racing(
+                lambda: moderation.flag_annotation(
+                    viewer(), note, form.reason.data or "", form.details.data
+                )
+            )
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
             add_errors(form, exc)
             status = exc.status
         else:
-            who = "instructors" if note.group_id is not None else "moderators"
-            db.session.commit()
             flash(f"Thank you: the {who} will take a look.", "success")
             return redirect(back)
     elif form.is_submitted():
@@ -98,8 +100,6 @@ def give_feedback(annotation_id: int) -> Any:
     if not permissions.can_give_feedback(user, note):
         raise Forbidden("Only an instructor of this group can give feedback here.")
     form = FeedbackForm()
-    if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next")) or ""
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         back = back_to(form, in_context(note))
@@ -153,10 +153,15 @@ def _queue_page(user: Any, group: Group | None) -> str:
         labels=ACTION_LABELS,
         actions=queue_actions,
         here=here,
-        next_page=(
-            request.base_url + f"?after={items[-1].annotation.id}" if more and items else None
-        ),
+        next_page=(_page_url(group, after=items[-1].annotation.id) if more and items else None),
     )
+
+
+def _page_url(group: Group | None, after: int) -> str:
+    """The queue's next page: a path on this site, whatever Host the request named."""
+    if group is None:
+        return url_for("web.public_queue", after=after)
+    return url_for("web.moderation_queue", slug=group.slug, after=after)
 
 
 def queue_actions(item: moderation.QueueItem) -> list[tuple[str, str]]:
@@ -193,8 +198,15 @@ def _log_page(user: Any, group: Group | None) -> str:
         undoable=moderation.undoable(entries),
         notes=moderation.log_annotations(user, entries),
         view=Viewing(user),
-        next_page=request.base_url + f"?before={entries[-1].id}" if more and entries else None,
+        next_page=(_log_url(group, before=entries[-1].id) if more and entries else None),
     )
+
+
+def _log_url(group: Group | None, before: int) -> str:
+    """The log's older page: a path on this site, whatever Host the request named."""
+    if group is None:
+        return url_for("web.public_moderation_log", before=before)
+    return url_for("web.moderation_log", slug=group.slug, before=before)
 
 
 @bp.post("/groups/<slug>/moderation/log/<int:entry_id>/undo")

@@ -185,8 +185,9 @@ class Discussion(Viewing):
         """`locked`: a note above it locks the thread."""
         return self.closed is None and permissions.can_reply(self.viewer, annotation, locked)
 
-    def can_edit(self, annotation: Annotation) -> bool:
-        return permissions.can_edit_annotation(self.viewer, annotation)
+    def can_edit(self, annotation: Annotation, locked: bool = False) -> bool:
+        """`locked`: a note above it locks the thread."""
+        return permissions.can_edit_annotation(self.viewer, annotation, locked)
 
     def can_delete(self, annotation: Annotation) -> bool:
         """The plain Delete: an author's own; a moderator deletes from the moderation panel."""

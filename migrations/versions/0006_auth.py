@@ -1,7 +1,7 @@
 """auth: user_sessions (signed-in devices) and failed_signins (backoff shared by all workers)
 
 Revision ID: 0006_auth
-Revises: 0004_helpful_marks
+Revises: 0005_harden
 Create Date: 2026-11-30 05:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_auth'
-down_revision = '0004_helpful_marks'
+down_revision = '0005_harden'
 branch_labels = None
 depends_on = None
 

@@ -123,3 +123,34 @@ def test_no_route_redirects_off_site_for_any_next(app: Flask, make) -> None:
     assert honouring, "no route follows `next`: the probe is broken"
     assert redirects > 50
     assert not problems, "\n".join(problems)
+
+
+def _links_off_site(body: bytes, at: str) -> list[str]:
+    """Every link and `next` field of a page that would take the browser to another site."""
+    page = parse(body)
+    targets = [a.attrs.get("href") or "" for a in page.find_all("a")]
+    targets += [i.attrs.get("value") or "" for i in page.find_all("input", name="next")]
+    return [t for t in targets if t and _lands_on(t, at) != HOST]
+
+
+def test_a_refused_form_shown_again_links_nowhere_off_site(app: Flask, make) -> None:
+    """The failure path too: a flag with an unknown reason, empty feedback, a wrong password."""
+    world = build_world(make)
+    teacher = sign_in(app.test_client(), world.teach.username)
+    member = sign_in(app.test_client(), world.pupil2.username)
+    note = world.group_note.id
+    problems = []
+    for target in EVIL:
+        for who, client, path, form in (
+            ("member", member, f"/annotations/{note}/flag", {"reason": "nonsense"}),
+            ("instructor", teacher, f"/annotations/{note}/feedback", {"body": " "}),
+            ("anyone", app.test_client(), "/login", {"username": "nobody", "password": "x" * 9}),
+        ):
+            shown = client.get(path, query_string={"next": target})
+            refused = client.post(path, data={**form, "next": target})
+            assert shown.status_code == 200, (who, path)
+            assert refused.status_code == 422, (who, path, refused.status_code)
+            for what, answer in (("shown", shown), ("refused", refused)):
+                bad = _links_off_site(answer.data, path)
+                problems += [f"{path} {what} with next={target!r}: {b!r}" for b in bad]
+    assert not problems, "\n".join(problems)
