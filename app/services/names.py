@@ -1,7 +1,9 @@
 """Names other people read (display names, group names): no invisible or direction-changing
 characters, and no look-alike of a name already in use.
 
-Text is NFKC-normalised first (full-width and styled letters become plain ones). Characters
+Text is NFKC-normalised first (full-width and styled letters become plain ones), except its
+spaces: an ideographic, no-break or Ogham space is kept as written (issue 12), since it draws as
+a space and NFKC would change what the writer typed. Characters
 that draw nothing or reorder what follows are refused with a message naming them: Unicode's
 format characters (bidi embeddings and overrides U+202A–U+202E, isolates U+2066–U+2069,
 zero-width spaces and joiners, the BOM, …), controls, private-use and unassigned code points,
@@ -16,6 +18,7 @@ scripts: "Аda" with a Cyrillic А next to "Ada". Two people may still share a p
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
@@ -51,9 +54,19 @@ def _describe(char: str) -> str:
     return f"U+{ord(char):04X} {name}"
 
 
+_SPACES = re.compile(r"(\s+)")
+
+
+def _nfkc_but_spaces(text: str) -> str:
+    # re.split with a group keeps the separators at the odd positions, untouched.
+    parts = _SPACES.split(text)
+    return "".join(p if n % 2 else unicodedata.normalize("NFKC", p) for n, p in enumerate(parts))
+
+
 def normalise_name(text: str, field: str) -> str:
-    """NFKC, trimmed; ValidationFailed on `field` when an invisible character is in it."""
-    clean = unicodedata.normalize("NFKC", text).strip()
+    """NFKC (spaces kept as written), trimmed; ValidationFailed on `field` when an invisible
+    character is in it."""
+    clean = _nfkc_but_spaces(text).strip()
     bad = next((c for n, c in enumerate(clean) if _invisible(clean, n)), None)
     if bad is not None:
         raise ValidationFailed(
