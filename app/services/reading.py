@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,59 @@ from app.services.errors import NotFound
 from app.services.users import normalise_username
 
 PREVIEW_THREADS = 3
+
+
+class Sort(enum.StrEnum):
+    """How a list of notes is ordered (CONTRACT §7); the instructor's picks always come first."""
+
+    HELPFUL = "helpful"
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    DOCUMENT = "document"  # reading order of the quote: block, then where the quote starts
+
+
+SORT_LABELS = {
+    Sort.OLDEST: "Oldest first",
+    Sort.NEWEST: "Newest first",
+    Sort.HELPFUL: "Most helpful",
+    Sort.DOCUMENT: "Reading order",
+}
+
+
+def _quote_start(note: Any, block_text: str) -> int:
+    """Where the note's quote starts in its block; a note on the whole block comes first."""
+    if not note.quote_exact:
+        return -1
+    found = block_text.find(note.quote_exact)
+    return found if found >= 0 else len(block_text)
+
+
+def sort_key(sort: Sort, position: int = 0, block_text: str = "") -> Any:
+    """A key for `sorted` over annotations (or NoteRows) of blocks at `position`/`block_text`
+    (pass the block's for one block; the API passes each note's own via `sort_notes`)."""
+
+    def key(note: Any) -> tuple[Any, ...]:
+        first = (not note.pinned,)
+        stamp = note.created_at.timestamp()
+        if sort == Sort.HELPFUL:
+            return (*first, -note.helpful_count, stamp, note.id)
+        if sort == Sort.NEWEST:
+            return (*first, -stamp, -note.id)
+        if sort == Sort.DOCUMENT:
+            return (*first, position, _quote_start(note, block_text), stamp, note.id)
+        return (*first, stamp, note.id)
+
+    return key
+
+
+def sort_notes(notes: list[Annotation], sort: Sort) -> list[Annotation]:
+    """Notes of several blocks (each with its block loaded), in `sort` order."""
+    if sort != Sort.DOCUMENT:
+        return sorted(notes, key=sort_key(sort))
+    return sorted(
+        notes,
+        key=lambda n: sort_key(sort, n.block.position, n.block.text)(n),
+    )
 
 
 @dataclass(frozen=True)
@@ -55,6 +109,30 @@ def get_block(article: Article, anchor: str) -> Block:
     if block is None:
         raise NotFound(f"No paragraph {anchor!r} in this article.")
     return block
+
+
+def block_number(block: Block) -> int:
+    """The block's place among the article's blocks of its kind: "paragraph 3" (one query)."""
+    before = db.session.scalar(
+        select(func.count())
+        .select_from(Block)
+        .where(
+            Block.article_id == block.article_id,
+            Block.kind == block.kind,
+            Block.position < block.position,
+        )
+    )
+    return int(before or 0) + 1
+
+
+def numbered(blocks: list[Block]) -> dict[int, int]:
+    """{block id: its place among the blocks of its kind}, for blocks in reading order."""
+    seen: dict[str, int] = defaultdict(int)
+    numbers = {}
+    for b in blocks:
+        seen[b.kind] += 1
+        numbers[b.id] = seen[b.kind]
+    return numbers
 
 
 def list_blocks(article: Article) -> list[Block]:
@@ -266,8 +344,16 @@ class ThreadNode:
     replies: list[ThreadNode]
 
 
-def build_threads(annotations: list[Annotation]) -> list[ThreadNode]:
-    """Nest a flat list into threads; a reply whose parent is absent is dropped with it."""
+def build_threads(
+    annotations: list[Annotation], sort: Sort | None = None, block: Block | None = None
+) -> list[ThreadNode]:
+    """Nest a flat list into threads; a reply whose parent is absent is dropped with it.
+
+    `sort` orders the threads and each note's replies (`block`: theirs, for `document`).
+    """
+    if sort is not None:
+        position, text = (block.position, block.text) if block is not None else (0, "")
+        annotations = sorted(annotations, key=sort_key(sort, position, text))
     nodes = {a.id: ThreadNode(a, []) for a in annotations}
     roots: list[ThreadNode] = []
     for a in annotations:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.web import (
     account,
+    arguing,
     articles,
     auth,
     discussion,
@@ -16,5 +17,15 @@ from app.web import (
 from app.web.blueprint import bp as web_bp
 
 # The page modules add their routes to the one `web` blueprint (endpoints web.<name>).
-PAGE_MODULES = (account, articles, auth, discussion, groups, header, moderation, notifications)
+PAGE_MODULES = (
+    account,
+    arguing,
+    articles,
+    auth,
+    discussion,
+    groups,
+    header,
+    moderation,
+    notifications,
+)
 BLUEPRINTS = (health.bp, web_bp)

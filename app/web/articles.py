@@ -10,9 +10,9 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.models import Annotation, Article, Block, Group
-from app.services import annotations, feedback, groups, reading
+from app.services import annotations, feedback, groups, helpful, reading
 from app.services.errors import NotFound
-from app.web import caching
+from app.web import caching, debate
 from app.web.blueprint import bp, viewer
 from app.web.present import Aside, BlockView, Discussion, Switcher, posting_closed
 
@@ -78,7 +78,10 @@ def article_views(user: Any, article: Article, group: Group | None) -> list[Bloc
     blocks = reading.list_blocks(article)
     counts, quotes = reading.counts_and_quotes(user, article, scope)
     previews = reading.preview_threads(user, article, scope=scope)
-    notes = feedback.list_feedback_for(user, [a for shown in previews.values() for a in shown])
+    shown = [a for notes in previews.values() for a in notes]
+    notes = feedback.list_feedback_for(user, shown)
+    # Only a note someone marked can be marked by this reader: often no query at all.
+    marked = helpful.marked_ids(user, (a.id for a in shown if a.helpful_count))
     asides = asides_by_anchor(article, blocks)
     return [
         BlockView(
@@ -87,7 +90,9 @@ def article_views(user: Any, article: Article, group: Group | None) -> list[Bloc
             quotes=quotes.get(b.id, []),
             previews=previews.get(b.id, []),
             asides=asides.get(b.anchor, []),
-            ctx=Discussion(user, article.slug, b.anchor, group=group, feedback=notes),
+            ctx=Discussion(
+                user, article.slug, b.anchor, group=group, feedback=notes, marked=marked
+            ),
         )
         for b in blocks
     ]
@@ -135,9 +140,14 @@ def render_block_page(
     form: FlaskForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    """The paragraph page in one discussion; a failed form comes back open, with its errors."""
+    """The paragraph page in one discussion; a failed form comes back open, with its errors.
+
+    `?view=debate` draws the same notes as a debate (app/web/debate.py), `?sort=` orders them.
+    """
     user, scope = viewer(), discussion_scope(group)
     notes = reading.block_discussion(user, block, scope)
+    sort = _requested_sort()
+    threads = reading.build_threads(notes, sort, block)
     ctx = Discussion(
         user,
         article.slug,
@@ -146,12 +156,18 @@ def render_block_page(
         form,
         group=group,
         feedback=feedback.list_feedback_for(user, notes),
+        marked=helpful.marked_ids(user, (n.id for n in notes if n.helpful_count)),
     )
+    view = debate.requested_view(threads)
     page = render_template(
         "articles/block.html",
         article=article,
         block=block,
-        threads=reading.build_threads(notes),
+        number=reading.block_number(block),
+        threads=threads,
+        view=view,
+        sort=sort,
+        sorts=reading.SORT_LABELS,
         counts=reading.block_counts(user, article, scope).get(block.id, {}),
         quotes=reading.quotes_by_block(user, article, scope).get(block.id, []),
         ctx=ctx,
@@ -160,6 +176,12 @@ def render_block_page(
         new_form=form if open_form is None else None,
     )
     return page, status
+
+
+def _requested_sort() -> reading.Sort | None:
+    """`?sort=`; anything unknown is the default order (pinned, then oldest first)."""
+    raw = request.args.get("sort", "")
+    return reading.Sort(raw) if raw in set(reading.Sort) else None
 
 
 def asides_by_anchor(article: Article, blocks: list[Block]) -> dict[str, list[Aside]]:

@@ -129,6 +129,12 @@ class FlagForm(ActionForm):
     details = TextAreaField("Details", description="Optional, unless you chose “Something else”.")
 
 
+class ToggleForm(ActionForm):
+    """A mark set or taken back (helpful, answer): `undo` says which."""
+
+    undo = BooleanField("Take it back")
+
+
 class ModerateForm(ActionForm):
     action = StringField("Action", validators=[DataRequired("Choose an action.")])
     reason = StringField("Reason")

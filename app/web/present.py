@@ -165,6 +165,8 @@ class Discussion(Viewing):
     # may read, by annotation id.
     group: Group | None = None
     feedback: dict[int, list[Feedback]] = field(default_factory=dict)
+    # The shown annotations the viewer marked helpful (helpful.marked_ids, one query a page).
+    marked: frozenset[int] = frozenset()
     page_url: str = field(init=False)
     post_url: str = field(init=False)
     # Why the viewer cannot post in this discussion now (None: they can, or are signed out).
@@ -205,6 +207,15 @@ class Discussion(Viewing):
 
     def can_give_feedback(self, annotation: Annotation) -> bool:
         return permissions.can_give_feedback(self.viewer, annotation)
+
+    def can_mark_helpful(self, annotation: Annotation) -> bool:
+        return permissions.can_mark_helpful(self.viewer, annotation)
+
+    def marked_helpful(self, annotation: Annotation) -> bool:
+        return annotation.id in self.marked
+
+    def can_mark_answer(self, annotation: Annotation, parent: Annotation | None) -> bool:
+        return parent is not None and permissions.can_mark_answer(self.viewer, annotation, parent)
 
     def actions(self, annotation: Annotation) -> list[tuple[str, str]]:
         """The moderation buttons that apply to the annotation now: (action, label)."""

@@ -214,6 +214,18 @@ ROWS: list[Row] = [
         json=lambda w: {"reason": "spam"},
     ),
     Row(
+        "api.annotations.mark_helpful",
+        "POST",
+        lambda w: f"{API}/annotations/{note(w)}/helpful",
+        {**group_readers(200, anonymous=401), "author": 403},
+    ),
+    Row(
+        "api.annotations.unmark_helpful",
+        "DELETE",
+        lambda w: f"{API}/annotations/{note(w)}/helpful",
+        group_readers(200, anonymous=401),
+    ),
+    Row(
         "api.moderation.moderate_annotation",
         "POST",
         lambda w: f"{API}/annotations/{note(w)}/moderation",
