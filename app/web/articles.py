@@ -83,6 +83,7 @@ def article_views(user: Any, article: Article, group: Group | None) -> list[Bloc
     # Only a note someone marked can be marked by this reader: often no query at all.
     marked = helpful.marked_ids(user, (a.id for a in shown if a.helpful_count))
     asides = asides_by_anchor(article, blocks)
+    numbers = reading.numbered(blocks)
     return [
         BlockView(
             block=b,
@@ -90,6 +91,7 @@ def article_views(user: Any, article: Article, group: Group | None) -> list[Bloc
             quotes=quotes.get(b.id, []),
             previews=previews.get(b.id, []),
             asides=asides.get(b.anchor, []),
+            number=numbers[b.id],
             ctx=Discussion(
                 user, article.slug, b.anchor, group=group, feedback=notes, marked=marked
             ),

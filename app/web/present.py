@@ -92,6 +92,22 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def field_attrs(field: Any, autocomplete: str | None = None, autofocus: Any = False) -> dict:
+    """A form field's extra attributes, with the absent ones left out: WTForms would write a
+    None as the text "None" (aria-invalid="None", and autofocus="None" still autofocuses)."""
+    attrs: dict[str, Any] = {}
+    if autocomplete:
+        attrs["autocomplete"] = autocomplete
+    if autofocus:
+        attrs["autofocus"] = True
+    if field.errors:
+        attrs["aria_invalid"] = "true"
+        attrs["aria_describedby"] = f"{field.id}-error"
+    elif field.description:
+        attrs["aria_describedby"] = f"{field.id}-hint"
+    return attrs
+
+
 def when(moment: datetime) -> str:
     """A moment in words, for deadlines and suspensions: '4 Mar 2025, 14:30 UTC'."""
     return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
@@ -346,10 +362,16 @@ class BlockView:
     previews: list[Annotation]
     asides: list[Aside]
     ctx: Discussion
+    number: int = 0  # its place among the blocks of its kind: "paragraph 3"
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def name(self) -> str:
+        """How controls name the block, so each is told apart: "paragraph 3"."""
+        return f"{self.block.kind} {self.number}"
 
 
 def total(counts: dict[str, int]) -> int:

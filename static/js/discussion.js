@@ -53,8 +53,13 @@ export function closeComposer(form) {
   else form.reset();
 }
 
+/** "smooth", unless the reader asked for less motion. */
+export function scrollBehavior() {
+  return window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
+}
+
 function focusComposer(form) {
-  form.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  form.scrollIntoView({ block: "nearest", behavior: scrollBehavior() });
   form.querySelector("textarea").focus({ preventScroll: true });
 }
 
@@ -103,6 +108,10 @@ function onClick(event) {
   } else if (target.matches('[data-action="cancel"]')) {
     event.preventDefault();
     closeComposer(target.closest("form"));
+  } else if (target.matches("[data-close-discussion]")) {
+    const details = target.closest("details");
+    details.open = false;
+    details.querySelector("summary").focus();
   } else if (target.matches('[data-action="drop-quote"]')) {
     setQuote(target.closest("form"), null);
   }

@@ -407,6 +407,20 @@ WEB_ROWS: list[Row] = [
         form=lambda w: {"reason": "spam"},
     ),
     Row(
+        "web.mark_helpful",
+        "POST",
+        lambda w: f"/annotations/{note(w)}/helpful",
+        {**group_readers(302, anonymous=LOGIN), "author": 403},
+    ),
+    # The world's note answers no question: refused with a message (who may is in
+    # tests/functional/web/test_debate_pages.py).
+    Row(
+        "web.mark_answer",
+        "POST",
+        lambda w: f"/annotations/{note(w)}/answer",
+        group_readers(302, anonymous=LOGIN),
+    ),
+    Row(
         "web.moderate_annotation",
         "POST",
         lambda w: f"/annotations/{note(w)}/moderate",
