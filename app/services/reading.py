@@ -86,6 +86,14 @@ def get_article(slug: str) -> Article:
     return article
 
 
+def discussion_version(slug: str) -> int:
+    """The article's discussion version alone: what live readers poll (one indexed query)."""
+    found = db.session.scalar(select(Article.discussion_version).where(Article.slug == slug))
+    if found is None:
+        raise NotFound(f"No article {slug!r}.")
+    return int(found)
+
+
 def get_article_with_block(slug: str, anchor: str) -> tuple[Article, Block | None]:
     """The article and its block with this anchor (None if it has none), in one query."""
     row = db.session.execute(_ARTICLE_WITH_BLOCK, {"slug": slug, "anchor": anchor}).first()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -98,6 +98,20 @@ def article_views(user: Any, article: Article, group: Group | None) -> list[Bloc
         )
         for b in blocks
     ]
+
+
+@bp.get("/articles/<slug>/version")
+def article_version(slug: str) -> Response:
+    """What live readers poll (static/js/live.js): the article's discussion version, 304 when
+    the reader's ETag still matches. One indexed query and no session, user or template, so
+    idle readers cost little; any worker or instance answers it alike (the version is in the
+    database, raised by every write a page shows)."""
+    version = reading.discussion_version(slug)
+    response = jsonify(version=version)
+    response.set_etag(f"v{version}")
+    # Revalidated on every poll, kept by nobody but the reader's own browser.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
 
 
 @bp.get("/articles/<slug>/p/<anchor>")

@@ -75,6 +75,7 @@ ROWS: list[Row] = [
     Row("web.index", "GET", lambda w: "/", everyone(200)),
     Row("web.article", "GET", lambda w: "/articles/essay", everyone(200)),
     Row("web.block", "GET", lambda w: "/articles/essay/p/p2", everyone(200)),
+    Row("web.article_version", "GET", lambda w: "/articles/essay/version", everyone(200)),
     Row("web.login", "GET", lambda w: "/login", everyone(200)),
     Row(
         "web.login",

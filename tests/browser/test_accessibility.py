@@ -58,9 +58,7 @@ def world(app_ctx):  # type: ignore[no-untyped-def]
     w = build_world()
     member, author = w.users["member"], w.users["author"]
     public = post_annotation(member, w.article, NewAnnotation("p2", "support", "Well argued."))
-    post_annotation(
-        author, w.article, NewAnnotation("p2", "counterargument", "Not so.", public.id)
-    )
+    post_annotation(author, w.article, NewAnnotation("p2", "counterargument", "Not so.", public.id))
     post_annotation(author, w.article, NewAnnotation("p3", "question", "Which year?"))
     flag_annotation(member, w.note, "spam")
     db.session.commit()

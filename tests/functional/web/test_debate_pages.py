@@ -103,3 +103,26 @@ def test_the_one_who_asked_marks_a_reply_as_the_answer(client, make) -> None:
     assert fresh(reply.id).is_answer
     page = parse(client.get(f"/articles/{article.slug}/p/p2").data)
     assert page.find("li", id=f"a-{reply.id}").has("span", cls="answer-badge")
+
+
+def test_the_live_version_is_one_query_and_304_while_nothing_changes(
+    app, client, make, count_queries
+) -> None:
+    ann, bob = make.user(), make.user()
+    article = make.article()
+    note = make.annotation(ann, article)
+    url = f"/articles/{article.slug}/version"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+
+    with count_queries() as statements:
+        same = client.get(url, headers={"If-None-Match": etag})
+
+    assert same.status_code == 304
+    assert len(statements) == 1
+    login(client, bob.username)
+    client.post(f"/annotations/{note.id}/helpful", data={})
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.json["version"] > first.json["version"]
+    assert client.get("/articles/nothing-here/version").status_code == 404
