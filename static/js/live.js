@@ -11,21 +11,29 @@ function ids(root) {
   return new Set([...root.querySelectorAll(ITEM)].map((el) => el.dataset.annotationId));
 }
 
+const FOCUSABLE = "a[href], button, summary, input, select, textarea, [tabindex]";
+
+/** Typing, or a form or tool open in it: the reader's work is not swapped away. */
 function busy(region) {
-  return region.contains(document.activeElement) && document.activeElement !== document.body
+  const active = document.activeElement;
+  return (region.contains(active) && active.matches("input, select, textarea"))
     || region.querySelector("form.composer, details.tool[open], details.confirm[open]") !== null;
 }
 
-/** Swaps `old` for `fresh` unless the reader is busy in it; keeps open <details> open. */
+/** Swaps `old` for `fresh` unless the reader is busy in it; open discussions stay open and a
+ * focused control keeps the focus (the same control in the fresh copy). */
 function swap(old, fresh) {
   if (!old || !fresh || busy(old)) return false;
   const open = new Set([...old.querySelectorAll("details[open][data-discussion-for]")]
     .map((d) => d.dataset.discussionFor));
+  const focusables = [...old.querySelectorAll(FOCUSABLE)];
+  const focused = focusables.indexOf(document.activeElement);
   const copy = document.importNode(fresh, true);
   for (const details of copy.querySelectorAll("details[data-discussion-for]")) {
     details.open = open.has(details.dataset.discussionFor);
   }
   old.replaceWith(copy);
+  if (focused >= 0) copy.querySelectorAll(FOCUSABLE)[focused]?.focus({ preventScroll: true });
   return true;
 }
 
