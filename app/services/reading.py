@@ -254,6 +254,20 @@ def counts_and_quotes(
     return counts, {block_id: sorted(q) for block_id, q in found.items()}
 
 
+def scoped_filter(user: Any, scope: ColumnElement[bool] | None) -> ColumnElement[bool]:
+    """What `user` may see of one discussion (`scope`), as an SQL filter."""
+    return _scoped(user, scope)
+
+
+def with_author_and_block(stmt: Select[Any]) -> Select[Any]:
+    """Annotations loaded with their author and block (for links in context), no extra query."""
+    return (
+        stmt.join(Annotation.author)
+        .join(Annotation.block)
+        .options(contains_eager(Annotation.author), contains_eager(Annotation.block))
+    )
+
+
 def _with_author(stmt: Select[Any]) -> Select[Any]:
     return stmt.join(Annotation.author).options(contains_eager(Annotation.author))
 

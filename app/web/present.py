@@ -20,6 +20,7 @@ from app.models import (
     Group,
     ModerationAction,
 )
+from app.services.argument import Heat, heat_of
 from app.services.moderation import applicable_actions
 
 KINDS = tuple(AnnotationKind)
@@ -367,6 +368,10 @@ class BlockView:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def heat(self) -> Heat:
+        return heat_of(self.counts)
 
     @property
     def name(self) -> str:

@@ -76,6 +76,8 @@ ROWS: list[Row] = [
     Row("web.article", "GET", lambda w: "/articles/essay", everyone(200)),
     Row("web.block", "GET", lambda w: "/articles/essay/p/p2", everyone(200)),
     Row("web.article_version", "GET", lambda w: "/articles/essay/version", everyone(200)),
+    Row("web.article_overview", "GET", lambda w: "/articles/essay/overview", everyone(200)),
+    Row("web.article_notes", "GET", lambda w: "/articles/essay/notes", everyone(200)),
     Row("web.login", "GET", lambda w: "/login", everyone(200)),
     Row(
         "web.login",

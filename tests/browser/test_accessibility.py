@@ -77,6 +77,8 @@ def test_every_page_passes_axe_in_light_and_dark(open_page, world) -> None:
         ("article, anonymous", "/articles/essay"),
         ("paragraph page", "/articles/essay/p/p2"),
         ("debate view", "/articles/essay/p/p2?view=debate"),
+        ("overview", "/articles/essay/overview"),
+        ("all notes", "/articles/essay/notes"),
         ("login", "/login"),
         ("register", "/register"),
         ("invite", f"/groups/join/{code}"),

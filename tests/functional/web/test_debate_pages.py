@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.factories import login
 from tests.functional.web.conftest import fresh
 from tests.functional.web.page import parse
@@ -126,3 +128,81 @@ def test_the_live_version_is_one_query_and_304_while_nothing_changes(
     assert changed.status_code == 200
     assert changed.json["version"] > first.json["version"]
     assert client.get("/articles/nothing-here/version").status_code == 404
+
+
+def _argue(make, article, against: int, support: int, anchor: str = "p2"):  # type: ignore[no-untyped-def]
+    who = make.user()
+    for _ in range(against):
+        make.annotation(who, article, anchor=anchor, kind="counterargument", body="No.")
+    for _ in range(support):
+        make.annotation(who, article, anchor=anchor, kind="support", body="Yes.")
+
+
+def test_the_overview_ranks_contested_paragraphs_and_lists_open_questions(client, make) -> None:
+    ann, bob = make.user(), make.user()
+    article = make.article()
+    _argue(make, article, against=1, support=3, anchor="p2")
+    _argue(make, article, against=2, support=1, anchor="p3")
+    open_q = make.annotation(ann, article, anchor="p4", kind="question", body="Open?")
+    done_q = make.annotation(ann, article, anchor="p4", kind="question", body="Done?")
+    reply = make.annotation(bob, article, anchor="p4", kind="comment", body="Yes.", parent=done_q)
+    login(client, ann.username)
+    client.post(f"/annotations/{reply.id}/answer", data={})
+
+    page = parse(client.get(f"/articles/{article.slug}/overview").data)
+
+    items = page.find("section", aria_labelledby="contested-heading").find_all("li")
+    assert [li.find("a").text for li in items] == ["Paragraph 2", "Paragraph 1"]
+    assert "contested: 3 notes, 2 against, 1 for" in items[0].text
+    questions = page.find("section", aria_labelledby="questions-heading")
+    assert questions.has(data_annotation_id=str(open_q.id))
+    assert not questions.has(data_annotation_id=str(done_q.id))
+
+
+def test_the_article_page_says_how_contested_each_block_is_in_words(client, make) -> None:
+    article = make.article()
+    _argue(make, article, against=2, support=1, anchor="p3")
+
+    page = parse(client.get(f"/articles/{article.slug}").data)
+
+    assert page.find("section", id="p3").find("p", cls="heat").text == "Contested: 2 against, 1 for"
+    assert page.find("section", id="p3").has("span", cls="strip--contested")
+    assert not page.find("section", id="p2").has("span", cls="strip")
+
+
+def test_all_notes_filter_by_kind_author_and_discussion(client, make, classroom) -> None:
+    c = classroom
+    public = make.annotation(c.ann, c.article, kind="question", body="Public question.")
+    make.annotation(c.bob, c.article, kind="support", body="Public support.")
+    group_note = make.groups.group_note(c.ann, c.article, c.group, kind="question")
+    login(client, c.bob.username)
+    url = f"/articles/{c.article.slug}/notes"
+
+    def shown(**query: str) -> list[str]:
+        page = parse(client.get(url, query_string=query).data)
+        return [el.attrs["data-annotation-id"] for el in page.find_all("article", cls="note-card")]
+
+    assert set(shown()) == {str(public.id), str(group_note.id), shown(kind="support")[0]}
+    assert shown(kind="question", author="ann", **{"in": "public"}) == [str(public.id)]
+    assert shown(**{"in": c.group.slug}) == [str(group_note.id)]
+    assert client.get(url, query_string={"kind": "rant"}).status_code == 422
+    assert client.get(url, query_string={"in": "not-mine"}).status_code == 422
+
+
+@pytest.mark.parametrize("page", ["overview", "notes"])
+def test_overview_and_all_notes_run_a_fixed_number_of_statements(
+    client, make, count_queries, page: str
+) -> None:
+    small, large = make.article(), make.article()
+    _argue(make, small, against=1, support=1)
+    for anchor in ("p2", "p3", "p4"):
+        _argue(make, large, against=6, support=4, anchor=anchor)
+        make.annotation(make.user(), large, anchor=anchor, kind="question", body="Why?")
+
+    def statements(slug: str) -> int:
+        client.get(f"/articles/{slug}/{page}")
+        with count_queries() as q:
+            assert client.get(f"/articles/{slug}/{page}").status_code == 200
+        return len(q)
+
+    assert statements(small.slug) == statements(large.slug)
