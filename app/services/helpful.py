@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import permissions
 from app.extensions import db
-from app.models import Annotation, AnnotationStatus, HelpfulMark, User
+from app.models import Annotation, AnnotationStatus, Flag, HelpfulMark, User
 from app.models.base import utcnow
 from app.services.errors import Conflict, Forbidden
 from app.services.versions import bump_discussion
@@ -78,3 +79,30 @@ def marked_ids(viewer: Any, annotation_ids: Iterable[int]) -> frozenset[int]:
         )
     )
     return frozenset(rows)
+
+
+@dataclass(frozen=True)
+class MyMarks:
+    """What one reader did to the notes on a page: marked helpful, flagged."""
+
+    helpful: frozenset[int] = frozenset()
+    flagged: frozenset[int] = frozenset()
+
+
+def my_marks(viewer: Any, annotation_ids: Iterable[int]) -> MyMarks:
+    """The reader's helpful marks and flags among these notes: one query (none signed out)."""
+    ids = list(annotation_ids)
+    user_id = viewer.id if isinstance(viewer, User) else None
+    if user_id is None or not ids:
+        return MyMarks()
+    marks = select(HelpfulMark.annotation_id, literal("helpful").label("what")).where(
+        HelpfulMark.user_id == user_id, HelpfulMark.annotation_id.in_(ids)
+    )
+    flags = select(Flag.annotation_id, literal("flag").label("what")).where(
+        Flag.user_id == user_id, Flag.annotation_id.in_(ids)
+    )
+    helpful: set[int] = set()
+    flagged: set[int] = set()
+    for annotation_id, what in db.session.execute(union_all(marks, flags)):
+        (helpful if what == "helpful" else flagged).add(annotation_id)
+    return MyMarks(frozenset(helpful), frozenset(flagged))

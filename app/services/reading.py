@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from app import permissions
@@ -187,7 +187,8 @@ def in_scope(group: Group | None) -> ColumnElement[bool]:
     """One discussion at a time: a group's, or the public one (with the reader's own notes)."""
     if group is None:
         return Annotation.visibility.in_((Visibility.PUBLIC, Visibility.PRIVATE))
-    return Annotation.group_id == group.id
+    # The reader's own private notes go with them into every discussion they read.
+    return or_(Annotation.group_id == group.id, Annotation.visibility == Visibility.PRIVATE)
 
 
 def _scoped(user: Any, scope: ColumnElement[bool] | None, counted: bool = False) -> Any:
@@ -323,7 +324,9 @@ def preview_threads(
         .where(
             Annotation.article_id == article.id,
             Annotation.parent_id.is_(None),
-            Annotation.status != AnnotationStatus.DELETED,
+            # A deleted note stays as a placeholder while replies to it are there: the counts
+            # include those replies, so the panel must show where they are.
+            or_(Annotation.status != AnnotationStatus.DELETED, Annotation.reply_count > 0),
             _scoped(user, scope),
         )
         .subquery()

@@ -80,10 +80,10 @@ def article_views(user: Any, article: Article, group: Group | None) -> list[Bloc
     previews = reading.preview_threads(user, article, scope=scope)
     shown = [a for notes in previews.values() for a in notes]
     notes = feedback.list_feedback_for(user, shown)
-    # Only a note someone marked can be marked by this reader: often no query at all.
-    marked = helpful.marked_ids(user, (a.id for a in shown if a.helpful_count))
+    mine = helpful.my_marks(user, (a.id for a in shown))
     asides = asides_by_anchor(article, blocks)
     numbers = reading.numbered(blocks)
+    public = public_counts(user, article, group)
     return [
         BlockView(
             block=b,
@@ -92,8 +92,15 @@ def article_views(user: Any, article: Article, group: Group | None) -> list[Bloc
             previews=previews.get(b.id, []),
             asides=asides.get(b.anchor, []),
             number=numbers[b.id],
+            elsewhere=sum(public.get(b.id, {}).values()),
             ctx=Discussion(
-                user, article.slug, b.anchor, group=group, feedback=notes, marked=marked
+                user,
+                article.slug,
+                b.anchor,
+                group=group,
+                feedback=notes,
+                marked=mine.helpful,
+                flagged=mine.flagged,
             ),
         )
         for b in blocks
@@ -112,6 +119,12 @@ def article_version(slug: str) -> Response:
     # Revalidated on every poll, kept by nobody but the reader's own browser.
     response.headers["Cache-Control"] = "private, no-cache"
     return response.make_conditional(request)
+
+
+def public_counts(user: Any, article: Article, group: Group | None) -> dict[int, dict[str, int]]:
+    """In a group's view, what the public discussion holds per block (your own public notes
+    included), so nothing you wrote there vanishes without a trace; one query, none otherwise."""
+    return reading.block_counts(user, article, discussion_scope(None)) if group else {}
 
 
 @bp.get("/articles/<slug>/p/<anchor>")
@@ -172,8 +185,9 @@ def render_block_page(
         form,
         group=group,
         feedback=feedback.list_feedback_for(user, notes),
-        marked=helpful.marked_ids(user, (n.id for n in notes if n.helpful_count)),
     )
+    mine = helpful.my_marks(user, (n.id for n in notes))
+    ctx.marked, ctx.flagged = mine.helpful, mine.flagged
     view = debate.requested_view(threads)
     page = render_template(
         "articles/block.html",
@@ -185,6 +199,7 @@ def render_block_page(
         sort=sort,
         sorts=reading.SORT_LABELS,
         counts=reading.block_counts(user, article, scope).get(block.id, {}),
+        elsewhere=sum(public_counts(user, article, group).get(block.id, {}).values()),
         quotes=reading.quotes_by_block(user, article, scope).get(block.id, []),
         ctx=ctx,
         group=group,

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from app import permissions, throttle
 from app.extensions import db, limiter
-from app.models import Annotation, AnnotationStatus, Article, Group
+from app.models import Annotation, AnnotationStatus, Article, Group, Visibility
 from app.services import annotations, reading
 from app.services.errors import Conflict, Forbidden, ValidationFailed
 from app.web.articles import (
@@ -49,7 +49,10 @@ def post_annotation(slug: str, anchor: str) -> Any:
         return _failed(article, block, group, form, errors, open_form, exc.status)
     db.session.commit()
     # Loaded while posting: the session still holds it, so this costs no query.
-    group = db.session.get(Group, note.group_id) if note.group_id is not None else None
+    if note.group_id is not None:
+        group = db.session.get(Group, note.group_id)
+    elif note.visibility != Visibility.PRIVATE:
+        group = None  # a private note stays in the discussion it was written in
     if wants_fragment():
         return _fragment(article, anchor, note, group)
     flash(_posted_message(note), "success")

@@ -100,7 +100,8 @@ class AnnotationForm(FlaskForm):
             parent_id=self.parent_id(),
             quote=quote,
             private=bool(self.private.data),
-            group_slug=(self.group.data or "").strip() or None,
+            # A private note written in a group's view is the author's own, not the group's.
+            group_slug=None if self.private.data else (self.group.data or "").strip() or None,
         )
 
 
@@ -115,6 +116,24 @@ FLAG_REASONS = [
     (FlagReason.SPAM.value, "Spam"),
     (FlagReason.OTHER.value, "Something else"),
 ]
+
+
+# What an instructor may pick as the reason to hide a note (the author is told it); free text
+# may add to it or replace it.
+HIDE_REASONS = [
+    "Off topic for this reading",
+    "Disrespectful to someone",
+    "Spam or advertising",
+    "A claim of fact without a source",
+]
+
+
+def hide_reason(preset: str | None, text: str | None) -> str:
+    """The reason a moderator gave: a preset, free text, or both ("Preset: text")."""
+    chosen = (preset or "").strip()
+    chosen = chosen if chosen in HIDE_REASONS else ""
+    said = (text or "").strip()
+    return f"{chosen}: {said}" if chosen and said else chosen or said
 
 
 class ActionForm(FlaskForm):
@@ -137,6 +156,7 @@ class ToggleForm(ActionForm):
 
 class ModerateForm(ActionForm):
     action = StringField("Action", validators=[DataRequired("Choose an action.")])
+    preset = StringField("Reason")  # one of HIDE_REASONS, from a <select>
     reason = StringField("Reason")
 
 

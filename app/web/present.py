@@ -184,6 +184,7 @@ class Discussion(Viewing):
     feedback: dict[int, list[Feedback]] = field(default_factory=dict)
     # The shown annotations the viewer marked helpful (helpful.marked_ids, one query a page).
     marked: frozenset[int] = frozenset()
+    flagged: frozenset[int] = frozenset()  # the shown annotations the viewer flagged
     page_url: str = field(init=False)
     post_url: str = field(init=False)
     # Why the viewer cannot post in this discussion now (None: they can, or are signed out).
@@ -214,10 +215,17 @@ class Discussion(Viewing):
         )
 
     def can_flag(self, annotation: Annotation) -> bool:
-        """Moderators act on a note instead of flagging it to themselves."""
-        return permissions.can_flag_annotation(self.viewer, annotation) and not self.can_moderate(
-            annotation
+        """Moderators act on a note instead of flagging it to themselves; a placeholder (hidden,
+        held) has nothing left to flag, and a note flagged once says so instead."""
+        return (
+            annotation.status == AnnotationStatus.VISIBLE
+            and annotation.id not in self.flagged
+            and permissions.can_flag_annotation(self.viewer, annotation)
+            and not self.can_moderate(annotation)
         )
+
+    def has_flagged(self, annotation: Annotation) -> bool:
+        return annotation.id in self.flagged
 
     def can_moderate(self, annotation: Annotation) -> bool:
         return permissions.can_moderate_annotation(self.viewer, annotation)
@@ -364,6 +372,7 @@ class BlockView:
     asides: list[Aside]
     ctx: Discussion
     number: int = 0  # its place among the blocks of its kind: "paragraph 3"
+    elsewhere: int = 0  # in a group's view: the notes on it in the public discussion
 
     @property
     def total(self) -> int:
