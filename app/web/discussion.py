@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, get_template_attribute, jsonify, redirect, url_for
+from flask import abort, flash, get_template_attribute, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from app import permissions, throttle
@@ -12,6 +12,7 @@ from app.extensions import db, limiter
 from app.models import Annotation, AnnotationStatus, Article, Group, Visibility
 from app.services import annotations, reading
 from app.services.errors import Conflict, Forbidden, ValidationFailed
+from app.web.actions import back_to
 from app.web.articles import (
     discussion_scope,
     in_context,
@@ -21,7 +22,7 @@ from app.web.articles import (
 )
 from app.web.blueprint import bp, viewer, wants_fragment
 from app.web.forms import AnnotationForm, EditForm, add_errors, form_errors
-from app.web.present import Discussion
+from app.web.present import Discussion, safe_next
 
 # The form's mistakes, shown next to its fields; other domain errors become error pages.
 FORM_ERRORS = (ValidationFailed, Conflict)
@@ -70,8 +71,9 @@ def _posted_message(note: Annotation) -> str:
 def edit_annotation(annotation_id: int) -> Any:
     note = _own(annotation_id, permissions.can_edit_annotation)
     # Read before the commit or rollback expires them (they never lazy-load).
-    article, block, group, back = note.article, note.block, note.group, in_context(note)
+    article, block, group = note.article, note.block, note.group
     form = EditForm()
+    back = back_to(form, in_context(note))
     if not form.validate_on_submit():
         return _failed(article, block, group, form, form_errors(form), ("edit", note.id), 422)
     try:
@@ -89,7 +91,7 @@ def edit_annotation(annotation_id: int) -> Any:
 @limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def delete_annotation(annotation_id: int) -> Any:
     note = _own(annotation_id, permissions.can_delete_annotation)
-    back = in_context(note)
+    back = safe_next(request.form.get("next")) or in_context(note)
     annotations.delete_annotation(viewer(), note)
     db.session.commit()
     flash("The annotation is deleted; replies to it keep their place.", "success")

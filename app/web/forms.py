@@ -108,6 +108,7 @@ class AnnotationForm(FlaskForm):
 class EditForm(FlaskForm):
     kind = StringField("Kind")
     body = TextAreaField("Your note")
+    next = HiddenField()  # the page edited on, when the page's script edits in place
 
 
 FLAG_REASONS = [

@@ -3,7 +3,7 @@
 // chosen, Shift+→/← grow or shrink it by a word, →/← move it by a sentence, Enter opens the
 // composer on it, Esc cancels. In a composer, Ctrl+Enter posts and Esc closes it.
 import { announce } from "./announce.js";
-import { closeComposer, openComposer } from "./discussion.js";
+import { cancelEdit, closeComposer, openComposer } from "./discussion.js";
 import { clearMarks, markRange } from "./highlight.js";
 import { CONTEXT, quoteOf } from "./selection.js";
 import { normalise } from "./text.js";
@@ -129,6 +129,9 @@ function onComposerKey(event, form) {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
     event.preventDefault();
     form.requestSubmit();
+  } else if (event.key === "Escape" && form.matches(".composer--edit")) {
+    event.preventDefault();
+    cancelEdit(form);
   } else if (event.key === "Escape" && form.hasAttribute("data-cloned")) {
     event.preventDefault();
     const block = document.querySelector(`.block[data-anchor="${CSS.escape(form.dataset.composerFor || "")}"]`)

@@ -110,3 +110,34 @@ def test_a_note_posted_by_someone_else_appears_live_and_is_announced(
         ".includes('1 new note on paragraph 1')",
     )
     assert watched.problems() == []
+
+
+def test_edit_and_delete_happen_in_place_with_the_focus_kept(open_page, reading, make) -> None:
+    ann, _bob, article = reading
+    note = make.annotation(ann, article, anchor="p2", body="First draft.")
+    watched = open_page()
+    page = watched.page
+    _sign_in(page, ann.username)
+    page.goto(f"/articles/{article.slug}")
+    page.evaluate("window.__stayed = 'here'")
+    page.locator("#p2 summary.discussion-toggle").click()
+    item = page.locator(f"#p2 li[data-annotation-id='{note.id}']")
+
+    item.locator("[data-edit]").click()
+    field = item.locator("form.composer--edit textarea")
+    field.fill("Second thoughts.")
+    field.press("Control+Enter")
+
+    _until(
+        page,
+        f"document.querySelector('#a-{note.id} .annotation-body').textContent"
+        ".includes('Second thoughts.')",
+    )
+    _until(page, f"document.activeElement.closest('#a-{note.id}') !== null")
+    item.locator("details.confirm summary").click()
+    item.locator("details.confirm button[type=submit]").click()
+    _until(page, f"!document.querySelector('#a-{note.id}')")
+    assert page.evaluate("window.__stayed") == "here"  # no page load
+    db.session.expire_all()
+    assert db.session.get(Annotation, note.id).status == "deleted"
+    assert watched.problems() == []
