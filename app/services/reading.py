@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from app import permissions
@@ -307,36 +307,57 @@ class NoteRow:
 _NOTE_COLUMNS = tuple(Annotation.__table__.columns)
 
 
+def _quote_start_sql() -> Any:
+    """Where a note's quote starts in its block's text, in SQL (-1: on the whole block)."""
+    dialect = db.session.get_bind().dialect.name
+    found = (
+        func.strpos(Block.text, Annotation.quote_exact)
+        if dialect == "postgresql"
+        else func.instr(Block.text, Annotation.quote_exact)
+    )
+    return case((Annotation.quote_exact.is_(None), -1), else_=found)
+
+
+def _sql_order(sort: Sort | None) -> tuple[Any, ...]:
+    """`sort` as an ORDER BY over annotations (joined to their block for `document`)."""
+    pinned = Annotation.pinned.desc()
+    if sort == Sort.HELPFUL:
+        return (pinned, Annotation.helpful_count.desc(), Annotation.created_at, Annotation.id)
+    if sort == Sort.NEWEST:
+        return (pinned, Annotation.created_at.desc(), Annotation.id.desc())
+    if sort == Sort.DOCUMENT:
+        return (pinned, _quote_start_sql(), Annotation.created_at, Annotation.id)
+    return _thread_order()
+
+
 def preview_threads(
     user: Any,
     article: Article,
     per_block: int = PREVIEW_THREADS,
     scope: ColumnElement[bool] | None = None,
+    sort: Sort | None = None,
 ) -> dict[int, list[NoteRow]]:
-    """The first top-level annotations of each block (pinned first), in one query."""
-    rank = (
-        func.row_number()
-        .over(partition_by=Annotation.block_id, order_by=_thread_order())
-        .label("rank")
-    )
-    ranked = (
-        select(Annotation.id, rank)
-        .where(
-            Annotation.article_id == article.id,
-            Annotation.parent_id.is_(None),
-            # A deleted note stays as a placeholder while replies to it are there: the counts
-            # include those replies, so the panel must show where they are.
-            or_(Annotation.status != AnnotationStatus.DELETED, Annotation.reply_count > 0),
-            _scoped(user, scope),
-        )
-        .subquery()
-    )
+    """The first top-level annotations of each block (pinned first, then in `sort` order, by
+    default the thread order), in one query."""
+    order = _sql_order(sort)
+    rank = func.row_number().over(partition_by=Annotation.block_id, order_by=order).label("rank")
+    ranked = select(Annotation.id, rank)
+    if sort == Sort.DOCUMENT:
+        ranked = ranked.join(Block, Block.id == Annotation.block_id)
+    ranked = ranked.where(
+        Annotation.article_id == article.id,
+        Annotation.parent_id.is_(None),
+        # A deleted note stays as a placeholder while replies to it are there: the counts
+        # include those replies, so the panel must show where they are.
+        or_(Annotation.status != AnnotationStatus.DELETED, Annotation.reply_count > 0),
+        _scoped(user, scope),
+    ).subquery()
     stmt = (
         select(*_NOTE_COLUMNS, User.display_name)
         .join(ranked, ranked.c.id == Annotation.id)
         .join(User, User.id == Annotation.author_id)
         .where(ranked.c.rank <= per_block)
-        .order_by(Annotation.block_id, *_thread_order())
+        .order_by(Annotation.block_id, *(_thread_order() if sort is None else (ranked.c.rank,)))
     )
     previews: dict[int, list[NoteRow]] = defaultdict(list)
     keys = [c.key for c in _NOTE_COLUMNS]

@@ -57,27 +57,32 @@ def article(slug: str) -> ResponseReturnValue:
     user = viewer()
     article = reading.get_article(slug)
     group = selected_group()
+    sort = _requested_sort()
     page = {
         "article": article,
         "group": group,
+        "sort": sort,
+        "sorts": reading.SORT_LABELS,
         "closed": posting_closed(user, group),
         "switcher": switcher(article, group, "web.article", slug=article.slug),
     }
-    if caching.is_shared(user, group):  # anonymous, public: ETag and the kept blocks
+    if sort is None and caching.is_shared(user, group):  # anonymous, public: the kept blocks
         return caching.shared_article_page(
             article, page, lambda: article_views(user, article, group)
         )
     return render_template(
-        "articles/article.html", views=article_views(user, article, group), **page
+        "articles/article.html", views=article_views(user, article, group, sort), **page
     )
 
 
-def article_views(user: Any, article: Article, group: Group | None) -> list[BlockView]:
+def article_views(
+    user: Any, article: Article, group: Group | None, sort: reading.Sort | None = None
+) -> list[BlockView]:
     """Each block of the article with its counts, quotes and previewed threads (4 queries)."""
     scope = discussion_scope(group)
     blocks = reading.list_blocks(article)
     counts, quotes = reading.counts_and_quotes(user, article, scope)
-    previews = reading.preview_threads(user, article, scope=scope)
+    previews = reading.preview_threads(user, article, scope=scope, sort=sort)
     shown = [a for notes in previews.values() for a in notes]
     notes = feedback.list_feedback_for(user, shown)
     mine = helpful.my_marks(user, (a.id for a in shown))

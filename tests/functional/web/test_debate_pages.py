@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.services.annotations import Quote
 from tests.factories import login
 from tests.functional.web.conftest import fresh
 from tests.functional.web.page import parse
@@ -206,3 +207,31 @@ def test_overview_and_all_notes_run_a_fixed_number_of_statements(
         return len(q)
 
     assert statements(small.slug) == statements(large.slug)
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [("", ["late", "early", "liked"]), ("helpful", ["liked", "late", "early"]),
+     # Reading order: the note on the whole block first, then by where the quote starts.
+     ("newest", ["liked", "early", "late"]), ("document", ["liked", "late", "early"])],
+)  # fmt: skip
+def test_the_article_page_sorts_each_blocks_notes(
+    client, make, sort: str, expected: list[str]
+) -> None:
+    ann, bob = make.user(), make.user()
+    article = make.article()
+    notes = {
+        "late": make.annotation(ann, article, body="late", quote=Quote("first", "The ", " par")),
+        "early": make.annotation(ann, article, body="early", quote=Quote("claim", "a ", " that")),
+        "liked": make.annotation(ann, article, body="liked"),
+    }
+    by_id = {str(n.id): name for name, n in notes.items()}
+    login(client, bob.username)
+    client.post(f"/annotations/{notes['liked'].id}/helpful", data={})
+    client.post("/logout")
+
+    page = parse(client.get(f"/articles/{article.slug}", query_string={"sort": sort}).data)
+
+    shown = page.find("section", id="p2").find_all("li", cls="annotation")
+    order = [by_id[li.attrs["data-annotation-id"]] for li in shown]
+    assert order == expected
