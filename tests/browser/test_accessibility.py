@@ -145,3 +145,18 @@ def test_at_360_px_the_discussion_is_a_bottom_sheet_and_nothing_scrolls_sideways
     assert box["y"] + box["height"] == pytest.approx(900, abs=1)  # flush with the bottom
     page.locator("#p2 [data-close-discussion]").click()
     assert not panel.is_visible()
+
+
+def test_opening_a_discussion_leaves_no_gap_in_the_reading_column(open_page, world) -> None:
+    page = open_page().page
+    _sign_in(page, "author")
+    page.goto("/articles/essay")
+    before = page.locator("#p3").bounding_box()
+
+    page.locator("#p2 summary.discussion-toggle").click()
+    page.locator("#p2 .discussion-panel").wait_for()
+
+    after = page.locator("#p3").bounding_box()
+    assert before is not None
+    assert after is not None
+    assert after["y"] == pytest.approx(before["y"], abs=2)  # the panel floats beside the text

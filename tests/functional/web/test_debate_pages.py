@@ -235,3 +235,21 @@ def test_the_article_page_sorts_each_blocks_notes(
     shown = page.find("section", id="p2").find_all("li", cls="annotation")
     order = [by_id[li.attrs["data-annotation-id"]] for li in shown]
     assert order == expected
+
+
+def test_the_debate_of_one_quoted_phrase_holds_only_the_notes_on_it(client, make) -> None:
+    ann = make.user()
+    article = make.article()
+    on_quote = make.annotation(
+        ann, article, kind="counterargument", body="No.", quote=Quote("a claim", "makes ", " that")
+    )
+    whole = make.annotation(ann, article, kind="support", body="Yes.")
+    page = _debate(client, article)
+    link = page.find("nav", cls="debate-quotes").find("a")
+    assert link.text == "“a claim”"
+
+    quoted = parse(client.get(link.attrs["href"]).data)
+
+    assert quoted.has(data_annotation_id=str(on_quote.id))
+    assert not quoted.has("li", data_annotation_id=str(whole.id))
+    assert "the quoted words “a claim”" in quoted.find("div", cls="debate").text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -100,3 +102,33 @@ def test_a_private_note_written_in_a_groups_view_stays_private_and_in_view(
     assert parse(client.get(url).data).has("li", id=f"a-{note.id}")
     login(client, c.bob.username)
     assert not parse(client.get(url).data).has("li", id=f"a-{note.id}")
+
+
+def test_form_fields_never_say_none_and_login_focuses_one_field(client, make) -> None:
+    make.user("ann")
+    pages = [
+        client.get("/login").get_data(as_text=True),
+        client.get("/register").get_data(as_text=True),
+        client.post("/login", data={"username": "ann", "password": ""}).get_data(as_text=True),
+        client.post("/register", data={"username": "x"}).get_data(as_text=True),
+    ]
+
+    for html in pages:
+        assert '="None"' not in html
+    assert pages[0].count("autofocus") == 1
+    failed = parse(pages[2])
+    password = failed.find("input", name="password")
+    assert password.attrs["aria-invalid"] == "true"
+    assert password.attrs["aria-describedby"] == "password-error"
+
+
+def test_each_blocks_controls_have_their_own_accessible_name(client, make) -> None:
+    html = client.get(f"/articles/{make.article().slug}").get_data(as_text=True)
+    page = parse(html)
+
+    summaries = re.findall(r'<summary class="discussion-toggle">(.*?)</summary>', html)
+    toggles = [re.sub(r"<[^>]+>", "", s) for s in summaries]  # what a screen reader says
+
+    assert toggles == ["Discuss heading 1", "Discuss paragraph 1", "Discuss paragraph 2",
+                       "Discuss paragraph 3"]  # fmt: skip
+    assert len(page.find_all("h1")) == 1
