@@ -38,6 +38,19 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, (kind.capitalize(), kind, kind))[0]
 
 
+# What a reply's kind says about the note it answers.
+RELATIONS = {
+    "comment": "Comments",
+    "counterargument": "Counters",
+    "question": "Asks",
+    "support": "Supports",
+}
+
+
+def relation(kind: str) -> str:
+    return RELATIONS.get(kind, kind_label(kind))
+
+
 def kind_noun(kind: str, n: int) -> str:
     """The word after a count: 'question' for 1, 'questions' for 3, 'supporting' for 2."""
     _, plural, singular = KIND_LABELS.get(kind, (kind, kind, kind))
@@ -396,6 +409,7 @@ TEMPLATE_FILTERS = {
     "ago": ago,
     "iso": iso,
     "kind_label": kind_label,
+    "relation": relation,
     "kind_noun": kind_noun,
     "http_url": http_url,
     "host_of": host_of,

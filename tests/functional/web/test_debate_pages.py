@@ -253,3 +253,24 @@ def test_the_debate_of_one_quoted_phrase_holds_only_the_notes_on_it(client, make
     assert quoted.has(data_annotation_id=str(on_quote.id))
     assert not quoted.has("li", data_annotation_id=str(whole.id))
     assert "the quoted words “a claim”" in quoted.find("div", cls="debate").text
+
+
+def test_a_replys_kind_says_how_it_relates_to_its_parent(client, make) -> None:
+    ann, bob = make.user(), make.user()
+    article = make.article()
+    claim = make.annotation(ann, article, kind="support", body="Yes.")
+    replies = {
+        kind: make.annotation(bob, article, kind=kind, body="Re.", parent=claim)
+        for kind in ("support", "counterargument", "question", "comment")
+    }
+
+    page = parse(client.get(f"/articles/{article.slug}/p/p2").data)
+
+    assert page.find("li", id=f"a-{claim.id}").find(cls="kind-badge").text == "Support"
+    said = {
+        k: page.find("li", id=f"a-{n.id}").find(cls="kind-badge").text for k, n in replies.items()
+    }
+    assert said == {
+        "support": "Supports", "counterargument": "Counters", "question": "Asks",
+        "comment": "Comments",
+    }  # fmt: skip
