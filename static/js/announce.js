@@ -17,5 +17,5 @@ export function announce(message) {
 }
 
 export function prepareAnnouncer() {
-  announce("");
+  if (!region) announce("");
 }
