@@ -274,3 +274,14 @@ def test_a_replys_kind_says_how_it_relates_to_its_parent(client, make) -> None:
         "support": "Supports", "counterargument": "Counters", "question": "Asks",
         "comment": "Comments",
     }  # fmt: skip
+
+
+def test_odd_filters_on_the_notes_list_are_explained_not_crashed_on(client, make) -> None:
+    article = make.article()
+    url = f"/articles/{article.slug}/notes"
+
+    assert client.get(url, query_string={"author": "a\x00b"}).status_code == 400  # app-wide rule
+    assert client.get(url, query_string={"sort": "sideways"}).status_code == 200  # the default
+    debate = client.get(f"/articles/{article.slug}/p/p2?view=debate&focus=99999999999&quote=x")
+    assert debate.status_code == 200
+    assert "None yet." in debate.get_data(as_text=True)
