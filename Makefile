@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n 2 --dist loadscope
 export COUNTERPOINT_ENV ?= development
 
 .DEFAULT_GOAL := help
-.PHONY: help install run db demo test test-sqlite test-postgres lint fmt bench bench-quick check check-reliability clean
+.PHONY: help install run db demo test test-sqlite test-postgres lint fmt bench bench-quick bench-live check check-reliability clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -57,11 +57,15 @@ fmt: install ## Format and auto-fix with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install ## Measure throughput and latency under gunicorn (writes bench/results.md)
+bench: install ## Measure throughput and latency under gunicorn (writes bench/results.md, bench/live_results.md)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.live_idle
 
 bench-quick: install ## A short benchmark run (under a minute)
 	$(BIN)/python -m bench.run --quick
+
+bench-live: install ## What 1,000 idle live readers cost gunicorn (writes bench/live_results.md)
+	$(BIN)/python -m bench.live_idle
 
 check: lint test ## Everything CI checks
 

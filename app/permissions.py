@@ -248,6 +248,30 @@ def can_reply(user: Any, annotation: Annotation, thread_locked: bool = False) ->
     )
 
 
+def is_author(user: Any, annotation: Annotation) -> bool:
+    return _is_author(user, annotation)
+
+
+def can_mark_helpful(user: Any, annotation: Annotation) -> bool:
+    """Any signed-in reader who can see it, on a visible note that is not their own."""
+    return (
+        _known(user) is not None
+        and not _is_author(user, annotation)
+        and annotation.status == AnnotationStatus.VISIBLE
+        and can_view_annotation(user, annotation)
+    )
+
+
+def can_mark_answer(user: Any, reply: Annotation, question: Annotation) -> bool:
+    """The question's author (or its moderators) marks a visible direct reply as the answer."""
+    return (
+        question.kind == "question"
+        and reply.parent_id == question.id
+        and reply.status == AnnotationStatus.VISIBLE
+        and (_is_author(user, question) or _moderates(user, question))
+    )
+
+
 def can_edit_annotation(user: Any, annotation: Annotation, thread_locked: bool = False) -> bool:
     """Its author, until it is deleted, and not inside a locked thread (unless they moderate
     it). `thread_locked`: an annotation above it is locked."""

@@ -22,7 +22,8 @@ from app.api.schemas import (
     AnnotationUpdate,
 )
 from app.extensions import db, limiter
-from app.services import annotations, reading
+from app.models import Annotation
+from app.services import annotations, helpful, reading
 from app.services.annotations import NewAnnotation, Quote
 
 bp = Blueprint("annotations", __name__)
@@ -46,9 +47,25 @@ def list_annotations(slug: str) -> ResponseReturnValue:
     article = load_article(slug)
     user = caller()
     where = reading.AnnotationFilter(query.anchor, query.kind, query.author, query.group)
-    rows = reading.list_annotations(user, article, where, query.cursor, query.limit + 1)
+    if query.sort is None:
+        rows = reading.list_annotations(user, article, where, query.cursor, query.limit + 1)
+    else:
+        # Sorted lists are one article's notes, ordered in memory; the cursor names the last
+        # note shown, so the next page starts after it wherever the order puts it.
+        ordered = reading.sort_notes(reading.list_annotations(user, article, where), query.sort)
+        rows = _after(ordered, query.cursor)[: query.limit + 1]
     shown, next_cursor = split_page(rows, query.limit, key=attrgetter("id"))
-    return present_page((present_annotation(a, user) for a in shown), next_cursor)
+    marked = helpful.marked_ids(user, (a.id for a in shown))
+    return present_page((present_annotation(a, user, marked) for a in shown), next_cursor)
+
+
+def _after(ordered: list[Annotation], cursor: int | None) -> list[Annotation]:
+    if cursor is None:
+        return ordered
+    for index, note in enumerate(ordered):
+        if note.id == cursor:
+            return ordered[index + 1 :]
+    return []
 
 
 @bp.post("/articles/<slug>/annotations")
@@ -74,7 +91,7 @@ def post_annotation(slug: str) -> ResponseReturnValue:
     annotation = annotations.post_annotation(user, article, new, block)
     # Everything the response shows is known once the row is flushed; presenting before the
     # commit spares re-reading it (the commit expires the object).
-    body = present_annotation(annotation, user)
+    body = present_annotation(annotation, user, frozenset())  # nobody marked it yet
     db.session.commit()
     location = url_for("api.annotations.get_annotation", annotation_id=body["id"])
     return body, 201, {"Location": location}
@@ -122,3 +139,41 @@ def delete_annotation(annotation_id: int) -> ResponseReturnValue:
     annotations.delete_annotation(user, annotations.get_annotation(user, annotation_id))
     db.session.commit()
     return "", 204
+
+
+@bp.post(f"{ONE}/helpful")
+@limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
+@operation(
+    "Mark an annotation as helpful to you; once per reader, never your own.",
+    "annotations",
+    {200: AnnotationOut},
+    auth="required",
+    errors=(403, 409, 429),
+    description="Marking it again changes nothing. Your own annotation is a 403; a hidden, "
+    "held or deleted one a 409.",
+)
+def mark_helpful(annotation_id: int) -> ResponseReturnValue:
+    user = require_user()
+    annotation = annotations.get_annotation(user, annotation_id)
+    helpful.mark_helpful(user, annotation)
+    body = present_annotation(annotation, user, frozenset({annotation.id}))
+    db.session.commit()
+    return body
+
+
+@bp.delete(f"{ONE}/helpful")
+@limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
+@operation(
+    "Take back your helpful mark (nothing changes if you had none).",
+    "annotations",
+    {200: AnnotationOut},
+    auth="required",
+    errors=(403, 429),
+)
+def unmark_helpful(annotation_id: int) -> ResponseReturnValue:
+    user = require_user()
+    annotation = annotations.get_annotation(user, annotation_id)
+    helpful.unmark_helpful(user, annotation)
+    body = present_annotation(annotation, user, frozenset())
+    db.session.commit()
+    return body

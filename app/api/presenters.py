@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from app.models import (
     Reading,
     User,
 )
+from app.services import helpful
 from app.services.groups import MemberRow
 from app.services.moderation import QueueItem
 from app.services.notifications import Context as NotificationContext
@@ -97,9 +98,17 @@ def present_article(
     }
 
 
-def present_annotation(annotation: Annotation, viewer: User | None) -> Json:
-    """One annotation as `viewer` may see it; needs author, block, article and group loaded."""
+def present_annotation(
+    annotation: Annotation, viewer: User | None, marked: Collection[int] | None = None
+) -> Json:
+    """One annotation as `viewer` may see it; needs author, block, article and group loaded.
+
+    `marked`: the ids among those presented that `viewer` marked helpful (helpful.marked_ids,
+    one query for a whole list); None asks for this one annotation alone.
+    """
     shows_body = permissions.can_see_body(viewer, annotation)
+    if marked is None:
+        marked = helpful.marked_ids(viewer, [annotation.id])
     return {
         "id": annotation.id,
         "article": annotation.article.slug,
@@ -115,6 +124,9 @@ def present_annotation(annotation: Annotation, viewer: User | None) -> Json:
         "updated": iso_datetime(annotation.updated_at),
         "status": annotation.status,
         "reply_count": annotation.reply_count,
+        "helpful_count": annotation.helpful_count,
+        "helpful_by_me": annotation.id in marked,
+        "is_answer": annotation.is_answer,
         "pinned": annotation.pinned,
         "locked": annotation.locked,
         "moderation_reason": (
@@ -207,12 +219,14 @@ def present_flag(flag: Flag) -> Json:
 
 def present_queue_item(item: QueueItem, viewer: User) -> Json:
     annotation = item.annotation
+    # Moderators cannot mark the queue's notes from it: no per-item look-up of their marks.
+    none: frozenset[int] = frozenset()
     return {
-        "annotation": present_annotation(annotation, viewer),
+        "annotation": present_annotation(annotation, viewer, none),
         "anchor": annotation.block.anchor,
         "block_text": annotation.block.text,
         "flags": [_flag_fields(flag) for flag in item.flags],
-        "thread": [present_annotation(a, viewer) for a in item.thread],
+        "thread": [present_annotation(a, viewer, none) for a in item.thread],
     }
 
 

@@ -24,6 +24,7 @@ from app.models import (
     Role,
 )
 from app.services.errors import ValidationFailed
+from app.services.reading import Sort
 
 
 def _no_nul(value: str) -> str:
@@ -104,6 +105,11 @@ class AnnotationFilters(PageQuery):
     kind: AnnotationKind | None = None
     author: Text | None = Field(None, description="Only this author's (username).")
     group: Text | None = Field(None, description="Only this reading group's.")
+    sort: Sort | None = Field(
+        None,
+        description="`helpful`, `newest`, `oldest` or `document` (reading order of the quote); "
+        "the instructor's picks come first. Without it: oldest first, by id.",
+    )
 
 
 class GroupCreate(Request):
@@ -245,6 +251,9 @@ class AnnotationOut(Response):
         description="`pending` (held for a moderator) is shown to its author alone."
     )
     reply_count: int = Field(description="Direct replies that everyone can see.")
+    helpful_count: int = Field(description="Readers who marked it helpful.")
+    helpful_by_me: bool = Field(description="Whether the caller marked it helpful.")
+    is_answer: bool = Field(description="A reply its question's author marked as the answer.")
     pinned: bool = Field(description="Picked by a moderator as exemplary (an extension).")
     locked: bool = Field(description="Takes no new replies (an extension).")
     moderation_reason: str | None = Field(

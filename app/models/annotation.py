@@ -89,6 +89,11 @@ class Annotation(db.Model):
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     # Direct replies that count for everyone (visible status); kept by the services.
     reply_count: Mapped[int] = mapped_column(default=0)
+    # Readers' helpful marks (helpful_marks rows); kept by app/services/helpful.py so lists
+    # sort and show it without counting per annotation.
+    helpful_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # A reply its question's author (or a moderator) marked as the answer.
+    is_answer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # The latest moderator's reason, shown to the author of a hidden annotation.
     moderation_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

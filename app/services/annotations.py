@@ -351,3 +351,16 @@ def get_annotation(actor: User | None, annotation_id: int) -> Annotation:
     if annotation is None or not permissions.can_view_annotation(actor, annotation):
         raise NotFound("No such annotation.")
     return annotation
+
+
+def mark_answer(actor: User, reply: Annotation, answers: bool = True) -> Annotation:
+    """Mark a direct reply to a question as (or no longer as) its answer; the question's
+    author or its moderators may. Several replies may each answer part of it."""
+    question = db.session.get(Annotation, reply.parent_id) if reply.parent_id else None
+    if question is None or question.kind != AnnotationKind.QUESTION:
+        raise ValidationFailed("Only a reply to a question can be its answer.")
+    if not permissions.can_mark_answer(actor, reply, question):
+        raise Forbidden("Only the one who asked (or an instructor) can choose the answer.")
+    reply.is_answer = answers
+    db.session.flush()
+    return reply

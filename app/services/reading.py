@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from app import permissions
@@ -16,6 +17,59 @@ from app.services.errors import NotFound
 from app.services.users import normalise_username
 
 PREVIEW_THREADS = 3
+
+
+class Sort(enum.StrEnum):
+    """How a list of notes is ordered (CONTRACT §7); the instructor's picks always come first."""
+
+    HELPFUL = "helpful"
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    DOCUMENT = "document"  # reading order of the quote: block, then where the quote starts
+
+
+SORT_LABELS = {
+    Sort.OLDEST: "Oldest first",
+    Sort.NEWEST: "Newest first",
+    Sort.HELPFUL: "Most helpful",
+    Sort.DOCUMENT: "Reading order",
+}
+
+
+def _quote_start(note: Any, block_text: str) -> int:
+    """Where the note's quote starts in its block; a note on the whole block comes first."""
+    if not note.quote_exact:
+        return -1
+    found = block_text.find(note.quote_exact)
+    return found if found >= 0 else len(block_text)
+
+
+def sort_key(sort: Sort, position: int = 0, block_text: str = "") -> Any:
+    """A key for `sorted` over annotations (or NoteRows) of blocks at `position`/`block_text`
+    (pass the block's for one block; the API passes each note's own via `sort_notes`)."""
+
+    def key(note: Any) -> tuple[Any, ...]:
+        first = (not note.pinned,)
+        stamp = note.created_at.timestamp()
+        if sort == Sort.HELPFUL:
+            return (*first, -note.helpful_count, stamp, note.id)
+        if sort == Sort.NEWEST:
+            return (*first, -stamp, -note.id)
+        if sort == Sort.DOCUMENT:
+            return (*first, position, _quote_start(note, block_text), stamp, note.id)
+        return (*first, stamp, note.id)
+
+    return key
+
+
+def sort_notes(notes: list[Annotation], sort: Sort) -> list[Annotation]:
+    """Notes of several blocks (each with its block loaded), in `sort` order."""
+    if sort != Sort.DOCUMENT:
+        return sorted(notes, key=sort_key(sort))
+    return sorted(
+        notes,
+        key=lambda n: sort_key(sort, n.block.position, n.block.text)(n),
+    )
 
 
 @dataclass(frozen=True)
@@ -30,6 +84,14 @@ def get_article(slug: str) -> Article:
     if article is None:
         raise NotFound(f"No article {slug!r}.")
     return article
+
+
+def discussion_version(slug: str) -> int:
+    """The article's discussion version alone: what live readers poll (one indexed query)."""
+    found = db.session.scalar(select(Article.discussion_version).where(Article.slug == slug))
+    if found is None:
+        raise NotFound(f"No article {slug!r}.")
+    return int(found)
 
 
 def get_article_with_block(slug: str, anchor: str) -> tuple[Article, Block | None]:
@@ -55,6 +117,30 @@ def get_block(article: Article, anchor: str) -> Block:
     if block is None:
         raise NotFound(f"No paragraph {anchor!r} in this article.")
     return block
+
+
+def block_number(block: Block) -> int:
+    """The block's place among the article's blocks of its kind: "paragraph 3" (one query)."""
+    before = db.session.scalar(
+        select(func.count())
+        .select_from(Block)
+        .where(
+            Block.article_id == block.article_id,
+            Block.kind == block.kind,
+            Block.position < block.position,
+        )
+    )
+    return int(before or 0) + 1
+
+
+def numbered(blocks: list[Block]) -> dict[int, int]:
+    """{block id: its place among the blocks of its kind}, for blocks in reading order."""
+    seen: dict[str, int] = defaultdict(int)
+    numbers = {}
+    for b in blocks:
+        seen[b.kind] += 1
+        numbers[b.id] = seen[b.kind]
+    return numbers
 
 
 def list_blocks(article: Article) -> list[Block]:
@@ -101,7 +187,8 @@ def in_scope(group: Group | None) -> ColumnElement[bool]:
     """One discussion at a time: a group's, or the public one (with the reader's own notes)."""
     if group is None:
         return Annotation.visibility.in_((Visibility.PUBLIC, Visibility.PRIVATE))
-    return Annotation.group_id == group.id
+    # The reader's own private notes go with them into every discussion they read.
+    return or_(Annotation.group_id == group.id, Annotation.visibility == Visibility.PRIVATE)
 
 
 def _scoped(user: Any, scope: ColumnElement[bool] | None, counted: bool = False) -> Any:
@@ -168,6 +255,20 @@ def counts_and_quotes(
     return counts, {block_id: sorted(q) for block_id, q in found.items()}
 
 
+def scoped_filter(user: Any, scope: ColumnElement[bool] | None) -> ColumnElement[bool]:
+    """What `user` may see of one discussion (`scope`), as an SQL filter."""
+    return _scoped(user, scope)
+
+
+def with_author_and_block(stmt: Select[Any]) -> Select[Any]:
+    """Annotations loaded with their author and block (for links in context), no extra query."""
+    return (
+        stmt.join(Annotation.author)
+        .join(Annotation.block)
+        .options(contains_eager(Annotation.author), contains_eager(Annotation.block))
+    )
+
+
 def _with_author(stmt: Select[Any]) -> Select[Any]:
     return stmt.join(Annotation.author).options(contains_eager(Annotation.author))
 
@@ -206,34 +307,57 @@ class NoteRow:
 _NOTE_COLUMNS = tuple(Annotation.__table__.columns)
 
 
+def _quote_start_sql() -> Any:
+    """Where a note's quote starts in its block's text, in SQL (-1: on the whole block)."""
+    dialect = db.session.get_bind().dialect.name
+    found = (
+        func.strpos(Block.text, Annotation.quote_exact)
+        if dialect == "postgresql"
+        else func.instr(Block.text, Annotation.quote_exact)
+    )
+    return case((Annotation.quote_exact.is_(None), -1), else_=found)
+
+
+def _sql_order(sort: Sort | None) -> tuple[Any, ...]:
+    """`sort` as an ORDER BY over annotations (joined to their block for `document`)."""
+    pinned = Annotation.pinned.desc()
+    if sort == Sort.HELPFUL:
+        return (pinned, Annotation.helpful_count.desc(), Annotation.created_at, Annotation.id)
+    if sort == Sort.NEWEST:
+        return (pinned, Annotation.created_at.desc(), Annotation.id.desc())
+    if sort == Sort.DOCUMENT:
+        return (pinned, _quote_start_sql(), Annotation.created_at, Annotation.id)
+    return _thread_order()
+
+
 def preview_threads(
     user: Any,
     article: Article,
     per_block: int = PREVIEW_THREADS,
     scope: ColumnElement[bool] | None = None,
+    sort: Sort | None = None,
 ) -> dict[int, list[NoteRow]]:
-    """The first top-level annotations of each block (pinned first), in one query."""
-    rank = (
-        func.row_number()
-        .over(partition_by=Annotation.block_id, order_by=_thread_order())
-        .label("rank")
-    )
-    ranked = (
-        select(Annotation.id, rank)
-        .where(
-            Annotation.article_id == article.id,
-            Annotation.parent_id.is_(None),
-            Annotation.status != AnnotationStatus.DELETED,
-            _scoped(user, scope),
-        )
-        .subquery()
-    )
+    """The first top-level annotations of each block (pinned first, then in `sort` order, by
+    default the thread order), in one query."""
+    order = _sql_order(sort)
+    rank = func.row_number().over(partition_by=Annotation.block_id, order_by=order).label("rank")
+    ranked = select(Annotation.id, rank)
+    if sort == Sort.DOCUMENT:
+        ranked = ranked.join(Block, Block.id == Annotation.block_id)
+    ranked = ranked.where(
+        Annotation.article_id == article.id,
+        Annotation.parent_id.is_(None),
+        # A deleted note stays as a placeholder while replies to it are there: the counts
+        # include those replies, so the panel must show where they are.
+        or_(Annotation.status != AnnotationStatus.DELETED, Annotation.reply_count > 0),
+        _scoped(user, scope),
+    ).subquery()
     stmt = (
         select(*_NOTE_COLUMNS, User.display_name)
         .join(ranked, ranked.c.id == Annotation.id)
         .join(User, User.id == Annotation.author_id)
         .where(ranked.c.rank <= per_block)
-        .order_by(Annotation.block_id, *_thread_order())
+        .order_by(Annotation.block_id, *(_thread_order() if sort is None else (ranked.c.rank,)))
     )
     previews: dict[int, list[NoteRow]] = defaultdict(list)
     keys = [c.key for c in _NOTE_COLUMNS]
@@ -266,8 +390,16 @@ class ThreadNode:
     replies: list[ThreadNode]
 
 
-def build_threads(annotations: list[Annotation]) -> list[ThreadNode]:
-    """Nest a flat list into threads; a reply whose parent is absent is dropped with it."""
+def build_threads(
+    annotations: list[Annotation], sort: Sort | None = None, block: Block | None = None
+) -> list[ThreadNode]:
+    """Nest a flat list into threads; a reply whose parent is absent is dropped with it.
+
+    `sort` orders the threads and each note's replies (`block`: theirs, for `document`).
+    """
+    if sort is not None:
+        position, text = (block.position, block.text) if block is not None else (0, "")
+        annotations = sorted(annotations, key=sort_key(sort, position, text))
     nodes = {a.id: ThreadNode(a, []) for a in annotations}
     roots: list[ThreadNode] = []
     for a in annotations:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.web import (
     account,
+    arguing,
     articles,
     auth,
     devices,
@@ -19,6 +20,7 @@ from app.web.blueprint import bp as web_bp
 # The page modules add their routes to the one `web` blueprint (endpoints web.<name>).
 PAGE_MODULES = (
     account,
+    arguing,
     articles,
     auth,
     devices,

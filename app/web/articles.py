@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.models import Annotation, Article, Block, Group
-from app.services import annotations, feedback, groups, reading
+from app.services import annotations, feedback, groups, helpful, reading
 from app.services.errors import NotFound
-from app.web import caching
+from app.web import caching, debate
 from app.web.blueprint import bp, viewer
 from app.web.present import Aside, BlockView, Discussion, Switcher, posting_closed
 
@@ -57,29 +57,38 @@ def article(slug: str) -> ResponseReturnValue:
     user = viewer()
     article = reading.get_article(slug)
     group = selected_group()
+    sort = _requested_sort()
     page = {
         "article": article,
         "group": group,
+        "sort": sort,
+        "sorts": reading.SORT_LABELS,
         "closed": posting_closed(user, group),
         "switcher": switcher(article, group, "web.article", slug=article.slug),
     }
-    if caching.is_shared(user, group):  # anonymous, public: ETag and the kept blocks
+    if sort is None and caching.is_shared(user, group):  # anonymous, public: the kept blocks
         return caching.shared_article_page(
             article, page, lambda: article_views(user, article, group)
         )
     return render_template(
-        "articles/article.html", views=article_views(user, article, group), **page
+        "articles/article.html", views=article_views(user, article, group, sort), **page
     )
 
 
-def article_views(user: Any, article: Article, group: Group | None) -> list[BlockView]:
+def article_views(
+    user: Any, article: Article, group: Group | None, sort: reading.Sort | None = None
+) -> list[BlockView]:
     """Each block of the article with its counts, quotes and previewed threads (4 queries)."""
     scope = discussion_scope(group)
     blocks = reading.list_blocks(article)
     counts, quotes = reading.counts_and_quotes(user, article, scope)
-    previews = reading.preview_threads(user, article, scope=scope)
-    notes = feedback.list_feedback_for(user, [a for shown in previews.values() for a in shown])
+    previews = reading.preview_threads(user, article, scope=scope, sort=sort)
+    shown = [a for notes in previews.values() for a in notes]
+    notes = feedback.list_feedback_for(user, shown)
+    mine = helpful.my_marks(user, (a.id for a in shown))
     asides = asides_by_anchor(article, blocks)
+    numbers = reading.numbered(blocks)
+    public = public_counts(user, article, group)
     return [
         BlockView(
             block=b,
@@ -87,10 +96,40 @@ def article_views(user: Any, article: Article, group: Group | None) -> list[Bloc
             quotes=quotes.get(b.id, []),
             previews=previews.get(b.id, []),
             asides=asides.get(b.anchor, []),
-            ctx=Discussion(user, article.slug, b.anchor, group=group, feedback=notes),
+            number=numbers[b.id],
+            elsewhere=sum(public.get(b.id, {}).values()),
+            ctx=Discussion(
+                user,
+                article.slug,
+                b.anchor,
+                group=group,
+                feedback=notes,
+                marked=mine.helpful,
+                flagged=mine.flagged,
+            ),
         )
         for b in blocks
     ]
+
+
+@bp.get("/articles/<slug>/version")
+def article_version(slug: str) -> Response:
+    """What live readers poll (static/js/live.js): the article's discussion version, 304 when
+    the reader's ETag still matches. One indexed query and no session, user or template, so
+    idle readers cost little; any worker or instance answers it alike (the version is in the
+    database, raised by every write a page shows)."""
+    version = reading.discussion_version(slug)
+    response = jsonify(version=version)
+    response.set_etag(f"v{version}")
+    # Revalidated on every poll, kept by nobody but the reader's own browser.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
+
+
+def public_counts(user: Any, article: Article, group: Group | None) -> dict[int, dict[str, int]]:
+    """In a group's view, what the public discussion holds per block (your own public notes
+    included), so nothing you wrote there vanishes without a trace; one query, none otherwise."""
+    return reading.block_counts(user, article, discussion_scope(None)) if group else {}
 
 
 @bp.get("/articles/<slug>/p/<anchor>")
@@ -135,9 +174,14 @@ def render_block_page(
     form: FlaskForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    """The paragraph page in one discussion; a failed form comes back open, with its errors."""
+    """The paragraph page in one discussion; a failed form comes back open, with its errors.
+
+    `?view=debate` draws the same notes as a debate (app/web/debate.py), `?sort=` orders them.
+    """
     user, scope = viewer(), discussion_scope(group)
     notes = reading.block_discussion(user, block, scope)
+    sort = _requested_sort()
+    threads = reading.build_threads(notes, sort, block)
     ctx = Discussion(
         user,
         article.slug,
@@ -147,12 +191,20 @@ def render_block_page(
         group=group,
         feedback=feedback.list_feedback_for(user, notes),
     )
+    mine = helpful.my_marks(user, (n.id for n in notes))
+    ctx.marked, ctx.flagged = mine.helpful, mine.flagged
+    view = debate.requested_view(threads)
     page = render_template(
         "articles/block.html",
         article=article,
         block=block,
-        threads=reading.build_threads(notes),
+        number=reading.block_number(block),
+        threads=threads,
+        view=view,
+        sort=sort,
+        sorts=reading.SORT_LABELS,
         counts=reading.block_counts(user, article, scope).get(block.id, {}),
+        elsewhere=sum(public_counts(user, article, group).get(block.id, {}).values()),
         quotes=reading.quotes_by_block(user, article, scope).get(block.id, []),
         ctx=ctx,
         group=group,
@@ -160,6 +212,12 @@ def render_block_page(
         new_form=form if open_form is None else None,
     )
     return page, status
+
+
+def _requested_sort() -> reading.Sort | None:
+    """`?sort=`; anything unknown is the default order (pinned, then oldest first)."""
+    raw = request.args.get("sort", "")
+    return reading.Sort(raw) if raw in set(reading.Sort) else None
 
 
 def asides_by_anchor(article: Article, blocks: list[Block]) -> dict[str, list[Aside]]:

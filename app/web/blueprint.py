@@ -8,15 +8,17 @@ from flask import Blueprint, request
 from flask_login import current_user
 
 from app import idempotency
-from app.web.forms import FLAG_REASONS
-from app.web.present import KINDS, TEMPLATE_FILTERS
+from app.web.forms import FLAG_REASONS, HIDE_REASONS
+from app.web.present import KINDS, TEMPLATE_FILTERS, field_attrs
 
 bp = Blueprint("web", __name__)
 
 for _name, _filter in TEMPLATE_FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
 bp.add_app_template_global(KINDS, "KINDS")
+bp.add_app_template_global(field_attrs, "field_attrs")
 bp.add_app_template_global(FLAG_REASONS, "FLAG_REASONS")
+bp.add_app_template_global(HIDE_REASONS, "HIDE_REASONS")
 bp.add_app_template_global(dict(FLAG_REASONS), "FLAG_LABELS")
 bp.add_app_template_global(idempotency.form_nonce, "form_nonce")
 # A posting form sent twice (a double click) is stored once: see app/idempotency.py.

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, get_template_attribute, jsonify, redirect, url_for
+from flask import abort, flash, get_template_attribute, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from app import permissions, throttle
 from app.extensions import db, limiter
-from app.models import Annotation, AnnotationStatus, Article, Group
+from app.models import Annotation, AnnotationStatus, Article, Group, Visibility
 from app.services import annotations, reading
 from app.services.errors import Conflict, Forbidden, ValidationFailed
+from app.web.actions import back_to
 from app.web.articles import (
     discussion_scope,
     in_context,
@@ -21,7 +22,7 @@ from app.web.articles import (
 )
 from app.web.blueprint import bp, viewer, wants_fragment
 from app.web.forms import AnnotationForm, EditForm, add_errors, form_errors
-from app.web.present import Discussion
+from app.web.present import Discussion, safe_next
 
 # The form's mistakes, shown next to its fields; other domain errors become error pages.
 FORM_ERRORS = (ValidationFailed, Conflict)
@@ -49,7 +50,10 @@ def post_annotation(slug: str, anchor: str) -> Any:
         return _failed(article, block, group, form, errors, open_form, exc.status)
     db.session.commit()
     # Loaded while posting: the session still holds it, so this costs no query.
-    group = db.session.get(Group, note.group_id) if note.group_id is not None else None
+    if note.group_id is not None:
+        group = db.session.get(Group, note.group_id)
+    elif note.visibility != Visibility.PRIVATE:
+        group = None  # a private note stays in the discussion it was written in
     if wants_fragment():
         return _fragment(article, anchor, note, group)
     flash(_posted_message(note), "success")
@@ -68,8 +72,9 @@ def edit_annotation(annotation_id: int) -> Any:
     # A lock (409, said on the form) is the service's to explain; anyone else's note is a 403.
     note = _own(annotation_id, _may_try_editing)
     # Read before the commit or rollback expires them (they never lazy-load).
-    article, block, group, back = note.article, note.block, note.group, in_context(note)
+    article, block, group = note.article, note.block, note.group
     form = EditForm()
+    back = back_to(form, in_context(note))
     if not form.validate_on_submit():
         return _failed(article, block, group, form, form_errors(form), ("edit", note.id), 422)
     try:
@@ -87,7 +92,7 @@ def edit_annotation(annotation_id: int) -> Any:
 @limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def delete_annotation(annotation_id: int) -> Any:
     note = _own(annotation_id, permissions.can_delete_annotation)
-    back = in_context(note)
+    back = safe_next(request.form.get("next")) or in_context(note)
     annotations.delete_annotation(viewer(), note)
     db.session.commit()
     flash("The annotation is deleted; replies to it keep their place.", "success")

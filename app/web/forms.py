@@ -124,13 +124,15 @@ class AnnotationForm(FlaskForm):
             parent_id=self.parent_id(),
             quote=quote,
             private=bool(self.private.data),
-            group_slug=(self.group.data or "").strip() or None,
+            # A private note written in a group's view is the author's own, not the group's.
+            group_slug=None if self.private.data else (self.group.data or "").strip() or None,
         )
 
 
 class EditForm(FlaskForm):
     kind = StringField("Kind")
     body = TextAreaField("Your note")
+    next = HiddenField()  # the page edited on, when the page's script edits in place
 
 
 FLAG_REASONS = [
@@ -139,6 +141,24 @@ FLAG_REASONS = [
     (FlagReason.SPAM.value, "Spam"),
     (FlagReason.OTHER.value, "Something else"),
 ]
+
+
+# What an instructor may pick as the reason to hide a note (the author is told it); free text
+# may add to it or replace it.
+HIDE_REASONS = [
+    "Off topic for this reading",
+    "Disrespectful to someone",
+    "Spam or advertising",
+    "A claim of fact without a source",
+]
+
+
+def hide_reason(preset: str | None, text: str | None) -> str:
+    """The reason a moderator gave: a preset, free text, or both ("Preset: text")."""
+    chosen = (preset or "").strip()
+    chosen = chosen if chosen in HIDE_REASONS else ""
+    said = (text or "").strip()
+    return f"{chosen}: {said}" if chosen and said else chosen or said
 
 
 class ActionForm(FlaskForm):
@@ -153,8 +173,15 @@ class FlagForm(ActionForm):
     details = TextAreaField("Details", description="Optional, unless you chose “Something else”.")
 
 
+class ToggleForm(ActionForm):
+    """A mark set or taken back (helpful, answer): `undo` says which."""
+
+    undo = BooleanField("Take it back")
+
+
 class ModerateForm(ActionForm):
     action = StringField("Action", validators=[DataRequired("Choose an action.")])
+    preset = StringField("Reason")  # one of HIDE_REASONS, from a <select>
     reason = StringField("Reason")
 
 

@@ -17,7 +17,14 @@ from app.services.errors import Conflict, Forbidden, ValidationFailed
 from app.web.actions import back_to, require_user, run_action
 from app.web.articles import in_context, load_group
 from app.web.blueprint import bp, viewer
-from app.web.forms import ActionForm, FeedbackForm, FlagForm, ModerateForm, add_errors
+from app.web.forms import (
+    ActionForm,
+    FeedbackForm,
+    FlagForm,
+    ModerateForm,
+    add_errors,
+    hide_reason,
+)
 from app.web.present import ACTION_LABELS, Viewing
 
 QUEUE_PAGE = 50
@@ -86,7 +93,12 @@ def moderate_annotation(annotation_id: int) -> Response:
     def act() -> str:
         action = form.action.data or ""
         keep = action == "approve" and note.status == AnnotationStatus.VISIBLE
-        moderation.moderate_annotation(viewer(), note, action, form.reason.data)
+        why = hide_reason(form.preset.data, form.reason.data)
+        # The pages promise the author a reason: a moderator hiding from them must give one.
+        if action == "hide" and not why and permissions.can_moderate_annotation(viewer(), note):
+            why_needed = "Say why you hide it: its author is told. Choose or write a reason."
+            raise ValidationFailed(why_needed, {"reason": why_needed})
+        moderation.moderate_annotation(viewer(), note, action, why or None)
         return DONE["keep" if keep else action]
 
     return run_action(form, act, back)

@@ -20,6 +20,7 @@ from app.models import (
     Group,
     ModerationAction,
 )
+from app.services.argument import Heat, heat_of
 from app.services.moderation import applicable_actions
 
 KINDS = tuple(AnnotationKind)
@@ -35,6 +36,19 @@ MAX_INDENT = 4
 
 def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, (kind.capitalize(), kind, kind))[0]
+
+
+# What a reply's kind says about the note it answers.
+RELATIONS = {
+    "comment": "Comments",
+    "counterargument": "Counters",
+    "question": "Asks",
+    "support": "Supports",
+}
+
+
+def relation(kind: str) -> str:
+    return RELATIONS.get(kind, kind_label(kind))
 
 
 def kind_noun(kind: str, n: int) -> str:
@@ -90,6 +104,22 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def field_attrs(field: Any, autocomplete: str | None = None, autofocus: Any = False) -> dict:
+    """A form field's extra attributes, with the absent ones left out: WTForms would write a
+    None as the text "None" (aria-invalid="None", and autofocus="None" still autofocuses)."""
+    attrs: dict[str, Any] = {}
+    if autocomplete:
+        attrs["autocomplete"] = autocomplete
+    if autofocus:
+        attrs["autofocus"] = True
+    if field.errors:
+        attrs["aria_invalid"] = "true"
+        attrs["aria_describedby"] = f"{field.id}-error"
+    elif field.description:
+        attrs["aria_describedby"] = f"{field.id}-hint"
+    return attrs
 
 
 def when(moment: datetime) -> str:
@@ -165,6 +195,9 @@ class Discussion(Viewing):
     # may read, by annotation id.
     group: Group | None = None
     feedback: dict[int, list[Feedback]] = field(default_factory=dict)
+    # The shown annotations the viewer marked helpful (helpful.marked_ids, one query a page).
+    marked: frozenset[int] = frozenset()
+    flagged: frozenset[int] = frozenset()  # the shown annotations the viewer flagged
     page_url: str = field(init=False)
     post_url: str = field(init=False)
     # Why the viewer cannot post in this discussion now (None: they can, or are signed out).
@@ -196,16 +229,32 @@ class Discussion(Viewing):
         )
 
     def can_flag(self, annotation: Annotation) -> bool:
-        """Moderators act on a note instead of flagging it to themselves."""
-        return permissions.can_flag_annotation(self.viewer, annotation) and not self.can_moderate(
-            annotation
+        """Moderators act on a note instead of flagging it to themselves; a placeholder (hidden,
+        held) has nothing left to flag, and a note flagged once says so instead."""
+        return (
+            annotation.status == AnnotationStatus.VISIBLE
+            and annotation.id not in self.flagged
+            and permissions.can_flag_annotation(self.viewer, annotation)
+            and not self.can_moderate(annotation)
         )
+
+    def has_flagged(self, annotation: Annotation) -> bool:
+        return annotation.id in self.flagged
 
     def can_moderate(self, annotation: Annotation) -> bool:
         return permissions.can_moderate_annotation(self.viewer, annotation)
 
     def can_give_feedback(self, annotation: Annotation) -> bool:
         return permissions.can_give_feedback(self.viewer, annotation)
+
+    def can_mark_helpful(self, annotation: Annotation) -> bool:
+        return permissions.can_mark_helpful(self.viewer, annotation)
+
+    def marked_helpful(self, annotation: Annotation) -> bool:
+        return annotation.id in self.marked
+
+    def can_mark_answer(self, annotation: Annotation, parent: Annotation | None) -> bool:
+        return parent is not None and permissions.can_mark_answer(self.viewer, annotation, parent)
 
     def actions(self, annotation: Annotation) -> list[tuple[str, str]]:
         """The moderation buttons that apply to the annotation now: (action, label)."""
@@ -336,10 +385,21 @@ class BlockView:
     previews: list[Annotation]
     asides: list[Aside]
     ctx: Discussion
+    number: int = 0  # its place among the blocks of its kind: "paragraph 3"
+    elsewhere: int = 0  # in a group's view: the notes on it in the public discussion
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def heat(self) -> Heat:
+        return heat_of(self.counts)
+
+    @property
+    def name(self) -> str:
+        """How controls name the block, so each is told apart: "paragraph 3"."""
+        return f"{self.block.kind} {self.number}"
 
 
 def total(counts: dict[str, int]) -> int:
@@ -350,6 +410,7 @@ TEMPLATE_FILTERS = {
     "ago": ago,
     "iso": iso,
     "kind_label": kind_label,
+    "relation": relation,
     "kind_noun": kind_noun,
     "http_url": http_url,
     "host_of": host_of,

@@ -53,8 +53,13 @@ export function closeComposer(form) {
   else form.reset();
 }
 
+/** "smooth", unless the reader asked for less motion. */
+export function scrollBehavior() {
+  return window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
+}
+
 function focusComposer(form) {
-  form.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  form.scrollIntoView({ block: "nearest", behavior: scrollBehavior() });
   form.querySelector("textarea").focus({ preventScroll: true });
 }
 
@@ -86,6 +91,44 @@ function openReply(link) {
   return true;
 }
 
+/** Edit in place: the page's own edit form (drawn by the server for ?edit=) replaces the body. */
+async function openEdit(link) {
+  const item = link.closest("[data-annotation-id]");
+  const card = item?.querySelector(":scope > .annotation-card");
+  if (!card) return;
+  if (card.querySelector("form.composer--edit")) {
+    card.querySelector("form.composer--edit textarea").focus();
+    return;
+  }
+  try {
+    const answer = await fetch(link.href, { credentials: "same-origin" });
+    if (!answer.ok) throw new Error(String(answer.status));
+    const doc = new DOMParser().parseFromString(await answer.text(), "text/html");
+    const form = doc.getElementById(item.id)?.querySelector("form.composer--edit");
+    if (!form) throw new Error("no form");
+    const body = card.querySelector(":scope > .annotation-body");
+    const copy = document.importNode(form, true);
+    if (body) {
+      body.hidden = true;
+      body.after(copy);
+    } else {
+      card.append(copy);
+    }
+    copy.querySelector("textarea").focus();
+  } catch {
+    window.location.assign(link.href); // the page with the form open works without us
+  }
+}
+
+/** Back from editing: the form goes, the body and the focus come back. */
+export function cancelEdit(form) {
+  const card = form.closest(".annotation-card");
+  form.remove();
+  const body = card?.querySelector(":scope > .annotation-body");
+  if (body) body.hidden = false;
+  card?.querySelector("[data-edit]")?.focus();
+}
+
 function onClick(event) {
   const target = event.target.closest("a, button");
   if (!target) return;
@@ -103,6 +146,16 @@ function onClick(event) {
   } else if (target.matches('[data-action="cancel"]')) {
     event.preventDefault();
     closeComposer(target.closest("form"));
+  } else if (target.matches("[data-edit]")) {
+    event.preventDefault();
+    openEdit(target);
+  } else if (target.matches('[data-action="cancel-edit"]') && target.closest(".annotation-card")) {
+    event.preventDefault();
+    cancelEdit(target.closest("form"));
+  } else if (target.matches("[data-close-discussion]")) {
+    const details = target.closest("details");
+    details.open = false;
+    details.querySelector("summary").focus();
   } else if (target.matches('[data-action="drop-quote"]')) {
     setQuote(target.closest("form"), null);
   }

@@ -36,6 +36,14 @@ export function highlightQuote(el, quote, prefix = "", cls = "quote-highlight") 
   return true;
 }
 
+/** Marks `el`'s normalised text from `from` to `to` (offsets into normalise(text).text). */
+export function markRange(el, from, to, cls) {
+  const raw = textNodes(el).map((n) => n.data).join("");
+  const { toRaw } = normalise(raw);
+  if (to <= from) return;
+  wrap(el, toRaw[from], toRaw[to - 1] + 1, cls);
+}
+
 /** Takes away the marks of class `cls` under `root`, leaving their text in place. */
 export function clearMarks(root, cls) {
   for (const mark of root.querySelectorAll(`mark.${cls}`)) {

@@ -2,6 +2,8 @@
 // plain form is posted exactly as it would be without JavaScript; the server redirects back to
 // this page, and the parts that changed are taken from that answer: the annotation or queue
 // item the form belongs to, the flash message and the header's counts.
+import { announce } from "./announce.js";
+
 const REGION = "[data-queue-item], li[data-annotation-id]";
 const ALSO = ["nav.account", "[data-queue-count]"];
 
@@ -24,7 +26,12 @@ function showFlashes(doc) {
 function replaceRegion(region, doc, message) {
   const fresh = region.id ? doc.getElementById(region.id) : null;
   if (fresh) {
-    region.replaceWith(document.importNode(fresh, true));
+    const copy = document.importNode(fresh, true);
+    region.replaceWith(copy);
+    // The focus was on the button just replaced: it goes to the note, not to <body>.
+    const card = copy.querySelector(".annotation-card") || copy;
+    card.tabIndex = -1;
+    card.focus({ preventScroll: true });
     return;
   }
   // The server's page no longer has it (a queue item dealt with): say what happened instead.
@@ -73,6 +80,7 @@ async function submit(form, submitter) {
     const doc = new DOMParser().parseFromString(await response.text(), "text/html");
     const message = doc.querySelector(".flashes .flash")?.textContent.trim();
     showFlashes(doc);
+    if (message) announce(message);
     replaceAlso(doc);
     if (region) replaceRegion(region, doc, message);
   } catch {

@@ -1,6 +1,7 @@
 // Posts a note or reply without a reload: the server answers with the annotation drawn by the
 // same template macro as the page, and the block's new counts.
-import { closeComposer } from "./discussion.js";
+import { announce } from "./announce.js";
+import { closeComposer, scrollBehavior } from "./discussion.js";
 import { highlightQuote } from "./highlight.js";
 
 const byAttr = (name, value) => `[${name}="${CSS.escape(String(value))}"]`;
@@ -50,7 +51,10 @@ export function updateCounts(anchor, countsHtml, total) {
   const toggle = document.querySelector(
     `details${byAttr("data-discussion-for", anchor)} > summary`,
   );
-  if (toggle && total > 0) toggle.textContent = "Discussion";
+  // Only the visible word changes: the hidden "paragraph 3" keeps the name unique.
+  if (toggle && total > 0 && toggle.firstChild?.nodeType === Node.TEXT_NODE) {
+    toggle.firstChild.data = "Discussion";
+  }
 }
 
 function bumpReplyCount(parent) {
@@ -123,8 +127,16 @@ async function submit(form) {
       clearErrors(form);
       closeComposer(form);
       const item = insert(data, quote);
-      if (item) item.scrollIntoView({ block: "nearest", behavior: "smooth" });
-      else window.location.assign(`/annotations/${data.id}`);
+      if (item) {
+        // Focus follows the new note (it was lost to <body> when the composer went away).
+        const card = item.querySelector(".annotation-card") || item;
+        card.tabIndex = -1;
+        card.focus({ preventScroll: true });
+        card.scrollIntoView({ block: "nearest", behavior: scrollBehavior() });
+        announce(data.parent ? "Your reply is posted." : "Your note is posted.");
+      } else {
+        window.location.assign(`/annotations/${data.id}`);
+      }
     } else {
       showErrors(form, data?.errors || {
         form: `That did not work (error ${response.status}). Reload the page and try again.`,

@@ -86,6 +86,9 @@ ROWS: list[Row] = [
     Row("web.index", "GET", lambda w: "/", everyone(200)),
     Row("web.article", "GET", lambda w: "/articles/essay", everyone(200)),
     Row("web.block", "GET", lambda w: "/articles/essay/p/p2", everyone(200)),
+    Row("web.article_version", "GET", lambda w: "/articles/essay/version", everyone(200)),
+    Row("web.article_overview", "GET", lambda w: "/articles/essay/overview", everyone(200)),
+    Row("web.article_notes", "GET", lambda w: "/articles/essay/notes", everyone(200)),
     Row("web.login", "GET", lambda w: "/login", everyone(200)),
     Row(
         "web.login",
@@ -223,6 +226,18 @@ ROWS: list[Row] = [
         lambda w: f"{API}/annotations/{note(w)}/flags",
         {**group_readers(201, anonymous=401), "author": 403},
         json=lambda w: {"reason": "spam"},
+    ),
+    Row(
+        "api.annotations.mark_helpful",
+        "POST",
+        lambda w: f"{API}/annotations/{note(w)}/helpful",
+        {**group_readers(200, anonymous=401), "author": 403},
+    ),
+    Row(
+        "api.annotations.unmark_helpful",
+        "DELETE",
+        lambda w: f"{API}/annotations/{note(w)}/helpful",
+        group_readers(200, anonymous=401),
     ),
     Row(
         "api.moderation.moderate_annotation",
@@ -417,6 +432,20 @@ WEB_ROWS: list[Row] = [
         lambda w: f"/annotations/{note(w)}/flag",
         {**group_readers(302, anonymous=LOGIN), "author": 403},
         form=lambda w: {"reason": "spam"},
+    ),
+    Row(
+        "web.mark_helpful",
+        "POST",
+        lambda w: f"/annotations/{note(w)}/helpful",
+        {**group_readers(302, anonymous=LOGIN), "author": 403},
+    ),
+    # The world's note answers no question: refused with a message (who may is in
+    # tests/functional/web/test_debate_pages.py).
+    Row(
+        "web.mark_answer",
+        "POST",
+        lambda w: f"/annotations/{note(w)}/answer",
+        group_readers(302, anonymous=LOGIN),
     ),
     Row(
         "web.moderate_annotation",

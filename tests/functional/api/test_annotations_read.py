@@ -12,10 +12,10 @@ from tests.functional.api.conftest import API
 
 CONTRACT_KEYS = {
     "id", "article", "anchor", "kind", "body", "body_html", "parent", "quote", "group",
-    "author", "created", "updated", "status", "reply_count",
+    "author", "created", "updated", "status", "reply_count", "helpful_count", "helpful_by_me",
 }  # fmt: skip
 # Documented extensions of the contract's shape (moderation state).
-EXTENSION_KEYS = {"pinned", "locked", "moderation_reason"}
+EXTENSION_KEYS = {"pinned", "locked", "moderation_reason", "is_answer"}
 
 
 def _list(client, query: str = "", slug: str = "essay", **kw):  # type: ignore[no-untyped-def]
@@ -50,6 +50,9 @@ def test_an_annotation_has_exactly_the_contract_fields_and_the_documented_extens
         "updated": None,
         "status": "visible",
         "reply_count": 1,
+        "helpful_count": 0,
+        "helpful_by_me": False,
+        "is_answer": False,
         "pinned": False,
         "locked": False,
         "moderation_reason": None,

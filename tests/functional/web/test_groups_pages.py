@@ -447,7 +447,7 @@ def test_posting_in_a_groups_view_posts_to_the_group_and_returns_there(
     page = _page(client, f"/articles/{art}/p/p2?group={slug}")
     composer = page.find("form", id="new")
     assert composer.find("input", name="group").attrs["value"] == slug
-    assert not composer.has("input", name="private")
+    assert composer.has("input", name="private")  # "Private note instead" (issue 9)
     assert "For Seminar only" in composer.text
     assert page.find("template", id="composer-template")
     response = client.post(

@@ -1,0 +1,162 @@
+"""axe-core on every page, in the light and the dark scheme: no serious or critical violation,
+one h1 per page, and nothing that scrolls sideways at 360 px.
+
+axe-core comes bundled in the axe-playwright-python dev dependency (no download at test time)
+and is injected by an init script, which the pages' Content-Security-Policy does not govern.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.extensions import db
+from app.services.annotations import NewAnnotation, post_annotation
+from app.services.moderation import flag_annotation
+from tests.authz.world import build_world
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+axe_package = pytest.importorskip("axe_playwright_python", reason="axe-playwright-python missing")
+AXE = (Path(axe_package.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+SERIOUS = ("serious", "critical")
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map((v) => ({id: v.id, impact: v.impact,
+    targets: v.nodes.slice(0, 3).map((n) => n.target.join(" "))}));
+}"""
+
+
+def _audit(page: Any, label: str, found: dict[str, list[str]], counts: dict[str, int]) -> None:
+    """axe in both schemes on the page as it is now; the h1 count once."""
+    h1 = page.locator("h1").count()
+    if h1 != 1:
+        found.setdefault(label, []).append(f"{h1} h1 elements")
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        violations = [v for v in page.evaluate(RUN_AXE) if v["impact"] in SERIOUS]
+        counts[f"{label} [{scheme}]"] = len(violations)
+        for v in violations:
+            found.setdefault(f"{label} [{scheme}]", []).append(
+                f"{v['id']} ({v['impact']}): {v['targets']}"
+            )
+
+
+def _sign_in(page: Any, username: str) -> None:
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.stacked-form button[type=submit]")
+    page.wait_for_url("**/")
+
+
+@pytest.fixture
+def world(app_ctx):  # type: ignore[no-untyped-def]
+    w = build_world()
+    member, author = w.users["member"], w.users["author"]
+    public = post_annotation(member, w.article, NewAnnotation("p2", "support", "Well argued."))
+    post_annotation(author, w.article, NewAnnotation("p2", "counterargument", "Not so.", public.id))
+    post_annotation(author, w.article, NewAnnotation("p3", "question", "Which year?"))
+    flag_annotation(member, w.note, "spam")
+    db.session.commit()
+    return w
+
+
+def test_every_page_passes_axe_in_light_and_dark(open_page, world) -> None:
+    found: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
+    code, note = world.group.join_code, world.note.id
+
+    anonymous = open_page().page
+    anonymous.context.add_init_script(AXE)
+    for label, url in (
+        ("home", "/"),
+        ("article, anonymous", "/articles/essay"),
+        ("paragraph page", "/articles/essay/p/p2"),
+        ("debate view", "/articles/essay/p/p2?view=debate"),
+        ("overview", "/articles/essay/overview"),
+        ("all notes", "/articles/essay/notes"),
+        ("login", "/login"),
+        ("register", "/register"),
+        ("invite", f"/groups/join/{code}"),
+        ("error 404", "/articles/no-such-article"),
+    ):
+        anonymous.goto(url)
+        _audit(anonymous, label, found, counts)
+
+    author = open_page().page
+    author.context.add_init_script(AXE)
+    _sign_in(author, "author")
+    for label, url in (
+        ("article, signed in", "/articles/essay"),
+        ("article, group view", "/articles/essay?group=seminar"),
+        ("account", "/account"),
+        ("groups", "/groups"),
+        ("group page", "/groups/seminar"),
+        ("join", "/groups/join"),
+        ("notifications", "/notifications"),
+    ):
+        author.goto(url)
+        _audit(author, label, found, counts)
+    author.goto("/articles/essay")
+    author.locator("#p2 summary.discussion-toggle").click()
+    author.locator("#p2 [data-compose]").click()
+    author.locator("#p2 form.composer textarea").wait_for()
+    _audit(author, "article, composer open", found, counts)
+
+    member = open_page().page
+    member.context.add_init_script(AXE)
+    _sign_in(member, "member")
+    member.goto(f"/annotations/{note}/flag")
+    _audit(member, "flag", found, counts)
+
+    teacher = open_page().page
+    teacher.context.add_init_script(AXE)
+    _sign_in(teacher, "instructor")
+    for label, url in (
+        ("queue", "/groups/seminar/moderation"),
+        ("log", "/groups/seminar/moderation/log"),
+        ("feedback", f"/annotations/{note}/feedback"),
+    ):
+        teacher.goto(url)
+        _audit(teacher, label, found, counts)
+
+    print("axe serious/critical violations per page:", counts)  # the closing note's numbers
+    assert found == {}
+
+
+def test_at_360_px_the_discussion_is_a_bottom_sheet_and_nothing_scrolls_sideways(
+    open_page, world
+) -> None:
+    page = open_page(width=360).page
+    _sign_in(page, "author")
+    for url in ("/articles/essay", "/articles/essay/p/p2?view=debate", "/groups/seminar"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, url
+    page.goto("/articles/essay")
+    page.locator("#p2 summary.discussion-toggle").click()
+    panel = page.locator("#p2 .discussion-panel")
+    assert panel.evaluate("el => getComputedStyle(el).position") == "fixed"
+    box = panel.bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] == pytest.approx(900, abs=1)  # flush with the bottom
+    page.locator("#p2 [data-close-discussion]").click()
+    assert not panel.is_visible()
+
+
+def test_opening_a_discussion_leaves_no_gap_in_the_reading_column(open_page, world) -> None:
+    page = open_page().page
+    _sign_in(page, "author")
+    page.goto("/articles/essay")
+    before = page.locator("#p3").bounding_box()
+
+    page.locator("#p2 summary.discussion-toggle").click()
+    page.locator("#p2 .discussion-panel").wait_for()
+
+    after = page.locator("#p3").bounding_box()
+    assert before is not None
+    assert after is not None
+    assert after["y"] == pytest.approx(before["y"], abs=2)  # the panel floats beside the text

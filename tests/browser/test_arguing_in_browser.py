@@ -1,0 +1,143 @@
+"""Arguing in a real browser: the keyboard-only path of CONTRACT §7 quotes a phrase and posts a
+counterargument, and a note posted elsewhere appears live, announced politely."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Annotation
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+TEXT = "Cats sleep all day long. Dogs bark at night loudly. Birds sing."
+
+
+@pytest.fixture
+def reading(make):  # type: ignore[no-untyped-def]
+    ann = make.user("ann", display_name="Ann Author")
+    bob = make.user("bob", display_name="Bob Reader")
+    article = make.article(blocks=[("heading", "On animals"), ("paragraph", TEXT)])
+    return ann, bob, article
+
+
+def _sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.stacked-form button[type=submit]")
+    page.wait_for_url("**/")
+
+
+def _until(page, script: str, timeout: float = 9.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait until `script` is true in the page (wait_for_function would need 'unsafe-eval')."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(script):
+        assert time.monotonic() < deadline, f"never true: {script}"
+        page.wait_for_timeout(100)
+
+
+def test_by_keyboard_alone_a_reader_quotes_a_phrase_and_posts_a_counterargument(
+    open_page, reading
+) -> None:
+    _ann, bob, article = reading
+    watched = open_page()
+    page = watched.page
+    _sign_in(page, bob.username)
+    page.goto(f"/articles/{article.slug}")
+    keys = page.keyboard
+
+    keys.press("j")
+    keys.press("j")
+    assert page.evaluate("document.activeElement.dataset.anchor") == "p2"
+    keys.press("q")
+    mark = page.locator("#p2 mark.quote-keyboard")
+    assert " ".join(mark.all_text_contents()) == "Cats sleep all day long."
+    keys.press("ArrowRight")
+    keys.press("Shift+ArrowLeft")
+    assert " ".join(mark.all_text_contents()) == "Dogs bark at night"
+    _until(page, "document.querySelector('[data-announcer]').textContent.includes('night')")
+    keys.press("Enter")
+
+    form = page.locator("#p2 form.composer")
+    assert form.locator(".composer-quote blockquote").inner_text() == "Dogs bark at night"
+    assert page.evaluate("document.activeElement.name") == "body"
+    keys.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.name") == "kind"
+    keys.press("ArrowDown")
+    keys.press("Tab")
+    keys.type("They bark all day too.")
+    keys.press("Control+Enter")
+
+    _until(page, "document.activeElement.closest('[data-annotation-id]') !== null")
+    _until(page, "document.querySelector('[data-announcer]').textContent.includes('posted')")
+    db.session.expire_all()
+    note = db.session.scalars(select(Annotation)).one()
+    assert (note.kind, note.quote_exact, note.body) == (
+        "counterargument",
+        "Dogs bark at night",
+        "They bark all day too.",
+    )
+    focused = page.evaluate(
+        "document.activeElement.closest('[data-annotation-id]').dataset.annotationId"
+    )
+    assert focused == str(note.id)
+    assert watched.problems() == []
+
+
+def test_a_note_posted_by_someone_else_appears_live_and_is_announced(
+    open_page, reading, make
+) -> None:
+    ann, bob, article = reading
+    watched = open_page()
+    page = watched.page
+    _sign_in(page, bob.username)
+    page.goto(f"/articles/{article.slug}")
+    page.locator("#p2 summary.discussion-toggle").click()
+
+    note = make.annotation(ann, article, anchor="p2", kind="question", body="Why cats?")
+
+    page.locator(f"#p2 li[data-annotation-id='{note.id}']").wait_for(timeout=9000)
+    assert " ".join(page.locator("#p2 [data-counts-for]").inner_text().split()) == "1 question"
+    assert page.locator("#p2 details.discussion").evaluate("d => d.open")  # still open
+    _until(
+        page,
+        "document.querySelector('[data-announcer]').textContent"
+        ".includes('1 new note on paragraph 1')",
+    )
+    assert watched.problems() == []
+
+
+def test_edit_and_delete_happen_in_place_with_the_focus_kept(open_page, reading, make) -> None:
+    ann, _bob, article = reading
+    note = make.annotation(ann, article, anchor="p2", body="First draft.")
+    watched = open_page()
+    page = watched.page
+    _sign_in(page, ann.username)
+    page.goto(f"/articles/{article.slug}")
+    page.evaluate("window.__stayed = 'here'")
+    page.locator("#p2 summary.discussion-toggle").click()
+    item = page.locator(f"#p2 li[data-annotation-id='{note.id}']")
+
+    item.locator("[data-edit]").click()
+    field = item.locator("form.composer--edit textarea")
+    field.fill("Second thoughts.")
+    field.press("Control+Enter")
+
+    _until(
+        page,
+        f"document.querySelector('#a-{note.id} .annotation-body').textContent"
+        ".includes('Second thoughts.')",
+    )
+    _until(page, f"document.activeElement.closest('#a-{note.id}') !== null")
+    item.locator("details.confirm summary").click()
+    item.locator("details.confirm button[type=submit]").click()
+    _until(page, f"!document.querySelector('#a-{note.id}')")
+    assert page.evaluate("window.__stayed") == "here"  # no page load
+    db.session.expire_all()
+    assert db.session.get(Annotation, note.id).status == "deleted"
+    assert watched.problems() == []
