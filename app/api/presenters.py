@@ -25,6 +25,7 @@ from app.models import (
 from app.services.groups import MemberRow
 from app.services.moderation import QueueItem
 from app.services.reading import ArticleSummary
+from app.services.search import Hit, Passage
 
 Json = dict[str, Any]
 
@@ -121,6 +122,19 @@ def present_annotation(annotation: Annotation, viewer: User | None) -> Json:
             if permissions.can_see_moderation_reason(viewer, annotation)
             else None
         ),
+    }
+
+
+def present_search_hit(hit: Hit, viewer: User | None) -> Json:
+    """An annotation found by a search, with its highlighted snippet."""
+    return {**present_annotation(hit.annotation, viewer), "snippet": hit.snippet}
+
+
+def present_passage(passage: Passage) -> Json:
+    return {
+        "article": passage.article.slug,
+        "anchor": passage.block.anchor,
+        "snippet": passage.snippet,
     }
 
 

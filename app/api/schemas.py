@@ -99,11 +99,43 @@ class AnnotationUpdate(Request):
     kind: AnnotationKind | None = None
 
 
+SearchText = Annotated[
+    str,
+    Field(
+        max_length=1000,
+        description="Words to search for (FTS operators are read as plain words); at most "
+        "200 characters count.",
+    ),
+    AfterValidator(_no_nul),
+]
+
+
 class AnnotationFilters(PageQuery):
+    """An unknown filter is refused (422), never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
     anchor: Text | None = Field(None, description="Only this block's annotations.")
     kind: AnnotationKind | None = None
     author: Text | None = Field(None, description="Only this author's (username).")
     group: Text | None = Field(None, description="Only this reading group's.")
+    q: SearchText | None = Field(
+        None, description="Full-text search within the article: best match first, with snippets."
+    )
+
+
+class SearchQuery(PageQuery):
+    """`GET /search`: an unknown filter is refused (422), never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: SearchText
+    article: Text | None = Field(None, description="Only this article's (slug).")
+    kind: AnnotationKind | None = None
+    author: Text | None = Field(None, description="Only this author's (username).")
+    group: Text | None = Field(None, description="Only this reading group's (slug).")
+    since: date | None = Field(None, description="Written on or after this day (UTC).")
+    until: date | None = Field(None, description="Written on or before this day (UTC).")
 
 
 class GroupCreate(Request):
@@ -250,6 +282,33 @@ class AnnotationOut(Response):
     moderation_reason: str | None = Field(
         description="Why a moderator hid it: shown to its author and moderators, else null."
     )
+
+
+class SearchHitOut(AnnotationOut):
+    snippet: str = Field(
+        description="Safe HTML: the matching part of the body, matched words in `<mark>`."
+    )
+
+
+class PassageOut(Response):
+    article: str = Field(description="The article's slug.")
+    anchor: str
+    snippet: str = Field(description="Safe HTML: the matching text, matched words in `<mark>`.")
+
+
+class SearchPage(Response):
+    items: list[SearchHitOut] = Field(description="Annotations, best match first.")
+    next: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
+    passages: list[PassageOut] = Field(
+        description="Article text that matches (first page only; empty on later pages)."
+    )
+
+
+class ArticleAnnotationPage(Response):
+    items: list[SearchHitOut | AnnotationOut] = Field(
+        description="Oldest first; with `q`, best match first and each with its `snippet`."
+    )
+    next: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
 
 
 class ArticleSummaryOut(Response):

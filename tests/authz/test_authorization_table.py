@@ -108,6 +108,7 @@ ROWS: list[Row] = [
         lambda w: f"{API}/articles/essay/annotations",
         everyone(200),
     ),
+    Row("api.search.search_annotations", "GET", lambda w: f"{API}/search?q=note", everyone(200)),
     # --- accounts and tokens ----------------------------------------------------------------
     Row("api.me.me", "GET", lambda w: f"{API}/me", signed_in(200)),
     Row("api.tokens.issue_token", "POST", lambda w: f"{API}/tokens", signed_in(201), basic=True),

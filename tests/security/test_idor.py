@@ -234,6 +234,8 @@ def test_list_filters_name_nothing_the_caller_cannot_see(app, make, bearer) -> N
 
 # --- nothing leaks into any page --------------------------------------------------------------
 
+SEARCHING = {"api.search.search_annotations", "api.annotations.list_annotations"}
+
 
 def _sweep_urls(app: Flask, world: World) -> list[str]:
     urls = []
@@ -248,6 +250,8 @@ def _sweep_urls(app: Flask, world: World) -> list[str]:
             url = route.url(app, Values({**values, "annotation": note or values["annotation"]}))
             if route.is_api:
                 urls += [url, f"{url}?group={world.group.slug}"]
+                if route.endpoint in SEARCHING:  # look each secret up by its own words
+                    urls += [f"{url}?q={secret}" for secret in SECRETS.values()]
             else:
                 secret = world.private_note.id
                 urls.append(f"{url}?group={world.group.slug}&edit={secret}&reply={secret}")
