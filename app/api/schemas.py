@@ -311,6 +311,74 @@ class ArticleAnnotationPage(Response):
     next: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
 
 
+class InsightQuery(BaseModel):
+    """`?article=`: one reading of the group; left out, everything the group wrote."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    article: Text | None = Field(None, description="One reading (the article's slug).")
+
+
+class ExportQuery(BaseModel):
+    """`?group=`: that group's discussion; left out, the public one. Unknown parameters: 422."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group: Text | None = Field(None, description="The reading group (slug).")
+
+
+class JsonLdQuery(ExportQuery):
+    page: int = Field(
+        0, ge=0, le=100_000, description="0: the collection (first page embedded); n: page n."
+    )
+
+
+class WebAnnotationIn(BaseModel):
+    """A W3C Web Annotation document: an AnnotationCollection (its pages embedded), an
+    AnnotationPage, or one Annotation, as `GET …/annotations.jsonld` writes them."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={"required": ["type"], "properties": {"type": {}, "@context": {}}},
+    )
+
+
+class ImportedItemOut(Response):
+    index: int = Field(description="The item's position in the document (pages in order).")
+    id: int = Field(description="The new annotation's id.")
+
+
+class ImportedOut(Response):
+    created: int
+    items: list[ImportedItemOut]
+
+
+class MemberParticipationOut(Response):
+    username: str
+    display_name: str
+    role: GroupRole
+    counts: dict[str, int] = Field(description="Visible notes by kind (every kind listed).")
+    replies_given: int
+    replies_received: int = Field(description="Replies by others to this member's notes.")
+    words: int
+    helpful_received: int = Field(description="Helpful marks by others on this member's notes.")
+    first: datetime | None = Field(description="The first note's time; null before any.")
+    last: datetime | None
+    on_time: bool | None = Field(
+        description="With `article` and a due date: posted on it by the end of the due day."
+    )
+
+
+class ParticipationOut(Response):
+    group: str
+    article: str | None = Field(description="The reading reported on; null for all of them.")
+    due: date | None
+    items: list[MemberParticipationOut] = Field(
+        description="Every active member, members first then instructors, by name; not paged "
+        "(a class roster)."
+    )
+
+
 class ArticleSummaryOut(Response):
     slug: str
     title: str

@@ -260,6 +260,41 @@ ROWS: list[Row] = [
         json=lambda w: {"join_code": w.group.join_code},
     ),
     Row("api.groups.get_group", "GET", lambda w: f"{API}{G}", group_readers(200)),
+    # --- class insight and exports (issue 10) ----------------------------------------------
+    Row("api.insight.participation", "GET", lambda w: f"{API}{G}/participation", managers(200)),
+    Row("api.insight.gradebook", "GET", lambda w: f"{API}{G}/export.csv", managers(200)),
+    Row(
+        "api.insight.annotations_csv",
+        "GET",
+        lambda w: f"{API}/articles/essay/annotations.csv?group=seminar",
+        managers(200),
+    ),
+    Row(
+        "api.insight.annotations_json",
+        "GET",
+        lambda w: f"{API}/articles/essay/annotations.json?group=seminar",
+        managers(200),
+    ),
+    Row(
+        "api.insight.annotations_jsonld",
+        "GET",
+        lambda w: f"{API}/articles/essay/annotations.jsonld?group=seminar",
+        group_readers(200),
+    ),
+    Row(
+        "api.insight.import_jsonld",
+        "POST",
+        lambda w: f"{API}/articles/essay/annotations.jsonld?group=seminar",
+        {**managers(201), "admin": 403},  # a group's notes are written by its members
+        json=lambda w: {
+            "type": "Annotation",
+            "bodyValue": "Imported.",
+            "target": {
+                "source": "http://localhost/articles/essay",
+                "selector": {"type": "FragmentSelector", "value": "p2"},
+            },
+        },
+    ),
     Row(
         "api.groups.update_group",
         "PATCH",
