@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import aliased, contains_eager
 
+from app import permissions
 from app.extensions import db
 from app.models import (
     Annotation,
@@ -31,6 +32,7 @@ from app.models import (
     Reading,
     User,
 )
+from app.services.reading import in_scope
 
 STUCK_LIMIT = 10
 UNANSWERED_KINDS = (AnnotationKind.QUESTION, AnnotationKind.COUNTERARGUMENT)
@@ -335,10 +337,12 @@ def member_work(group: Group, member: User) -> Work:
     notes = list(
         db.session.scalars(
             select(Annotation)
+            .join(Annotation.author)
             .join(Annotation.article)
             .join(Annotation.block)
             .outerjoin(parent, Annotation.parent)
             .options(
+                contains_eager(Annotation.author),
                 contains_eager(Annotation.article),
                 contains_eager(Annotation.block),
                 contains_eager(Annotation.parent.of_type(parent)),
@@ -376,3 +380,48 @@ def group_member(group: Group, username: str) -> User | None:
             User.username == username,
         )
     )
+
+
+# --- the printable article ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Footnote:
+    number: int
+    note: Annotation  # author loaded
+    parent_number: int | None  # the footnote it replies to
+
+
+@dataclass(frozen=True)
+class Printable:
+    footnotes: list[Footnote]
+    by_block: dict[int, list[int]]  # block id → the numbers of its notes, for the marks
+
+
+def printable_notes(user: object, article: Article, group: Group | None) -> Printable:
+    """The discussion `user` reads on the article, numbered in reading order (each thread's
+    replies after it): footnotes for the printed page. Only bodies the reader sees in full."""
+    notes = db.session.scalars(
+        select(Annotation)
+        .join(Annotation.author)
+        .join(Block, Block.id == Annotation.block_id)
+        .options(contains_eager(Annotation.author))
+        .where(
+            Annotation.article_id == article.id,
+            in_scope(group),
+            permissions.counted_annotations(user),
+        )
+        .order_by(Block.position, Annotation.root_id, Annotation.created_at, Annotation.id)
+    )
+    numbers: dict[int, int] = {}
+    footnotes: list[Footnote] = []
+    by_block: dict[int, list[int]] = defaultdict(list)
+    for note in notes:
+        if note.parent_id is not None and note.parent_id not in numbers:
+            continue  # its parent is not printed (hidden): a reply to nothing reads oddly
+        number = len(footnotes) + 1
+        numbers[note.id] = number
+        footnotes.append(Footnote(number, note, numbers.get(note.parent_id or 0)))
+        if note.parent_id is None:
+            by_block[note.block_id].append(number)
+    return Printable(footnotes, dict(by_block))

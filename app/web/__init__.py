@@ -10,11 +10,22 @@ from app.web import (
     groups,
     header,
     health,
+    insight,
     moderation,
     notifications,
 )
 from app.web.blueprint import bp as web_bp
 
 # The page modules add their routes to the one `web` blueprint (endpoints web.<name>).
-PAGE_MODULES = (account, articles, auth, discussion, groups, header, moderation, notifications)
+PAGE_MODULES = (
+    account,
+    articles,
+    auth,
+    discussion,
+    groups,
+    header,
+    insight,
+    moderation,
+    notifications,
+)
 BLUEPRINTS = (health.bp, web_bp)

@@ -505,6 +505,20 @@ WEB_ROWS: list[Row] = [
         form=lambda w: {},
     ),
     Row("web.group", "GET", lambda w: G, group_readers(200, anonymous=LOGIN)),
+    Row("web.insight_page", "GET", lambda w: f"{G}/insight", managers(200, anonymous=LOGIN)),
+    Row(
+        "web.member_work",
+        "GET",
+        lambda w: f"{G}/members/author/work",
+        managers(200, anonymous=LOGIN),
+    ),
+    Row("web.search_page", "GET", lambda w: "/search?q=note", everyone(200)),
+    Row(
+        "web.print_article",
+        "GET",
+        lambda w: "/articles/essay/print?group=seminar",
+        group_readers(200),
+    ),
     Row(
         "web.leave_group",
         "POST",

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Annotation, AnnotationStatus, User
 from app.services.annotations import NewAnnotation, post_annotation
-from tests.factories import Factories
+from tests.factories import Factories, login
 
 API = "/api/v1"
 CALLERS = (
@@ -70,9 +71,20 @@ def cast(make: type[Factories], bearer: Callable[[User], dict[str, str]]) -> dic
     return {name: bearer(user) for name, user in users.items()} | {"anonymous": {}}
 
 
+@pytest.fixture
+def pages(app: Flask, cast: dict[str, dict]) -> dict[str, FlaskClient]:
+    """A signed-in browser session per caller (and an anonymous one)."""
+    clients = {name: app.test_client() for name in CALLERS}
+    usernames = {"other_member": "othermember", "other_instructor": "otherinstructor"}
+    for name, client in clients.items():
+        if name != "anonymous":
+            login(client, usernames.get(name, name))
+    return clients
+
+
 @pytest.mark.parametrize("caller", CALLERS)
 def test_search_never_shows_a_caller_a_note_they_may_not_read(
-    client: FlaskClient, cast: dict[str, dict], caller: str
+    client: FlaskClient, cast: dict[str, dict], pages: dict[str, FlaskClient], caller: str
 ) -> None:
     headers = cast[caller]
     for word, readers in MARKERS.items():
@@ -83,6 +95,11 @@ def test_search_never_shows_a_caller_a_note_they_may_not_read(
             assert found == (caller in readers), (caller, word, path)
             if caller not in readers:
                 assert word not in response.get_data(as_text=True)
+        # The search page: its results (the form above them echoes the query itself).
+        page = pages[caller].get(f"/search?q={word}")
+        assert page.status_code == 200
+        results = page.get_data(as_text=True).split("data-search-results", 1)[1]
+        assert (word in results) == (caller in readers), (caller, word, "page")
         # A broad search's snippets never quote what the caller may not read either.
         broad = client.get(f"{API}/search?q=tariffs&limit=200", headers=headers)
         if caller not in readers:
