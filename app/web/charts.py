@@ -87,7 +87,7 @@ class DayChart:
 def day_chart(per_day: list[tuple[date, int]]) -> DayChart:
     """Notes written per day, as columns from the first day with a note to the last."""
     most = max((n for _, n in per_day), default=0) or 1
-    step = WIDTH / max(len(per_day), 1)
+    step = min(WIDTH / max(len(per_day), 1), 48)  # a few days stay bars, not slabs
     bars = []
     for index, (day, value) in enumerate(per_day):
         height = (DAY_HEIGHT - 20) * value / most
