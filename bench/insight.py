@@ -38,41 +38,17 @@ from bench import seed
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-WORDS = [
-    "tariff",
-    "argument",
-    "evidence",
-    "claim",
-    "reader",
-    "treaty",
-    "border",
-    "ceasefire",
-    "region",
-    "history",
-    "power",
-    "economy",
-    "sanction",
-    "pipeline",
-    "army",
-    "election",
-    "minister",
-    "nation",
-    "culture",
-    "language",
-    "refugee",
-    "trade",
-    "alliance",
-    "rhetoric",
-    "policy",
-    "conflict",
-    "memory",
-    "justice",
-    "village",
-    "mountain",
-    "corridor",
-    "winter",
-    "market",
-]
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+WORDS = _words(
+    "tariff argument evidence claim reader treaty border ceasefire region history power "
+    "economy sanction pipeline army election minister nation culture language refugee trade "
+    "alliance rhetoric policy conflict memory justice village mountain corridor winter market"
+)
 QUERIES = ("tariff", "treaty border", "evidence", "ceasefire corridor", "sanction", "refugee")
 KINDS = ("comment", "counterargument", "question", "support")
 
@@ -86,57 +62,10 @@ class Size:
     group_share: float = 0.2  # of the annotations, on the group's readings
 
 
-SYLLABLES = [
-    "ba",
-    "be",
-    "bi",
-    "bo",
-    "ca",
-    "ce",
-    "co",
-    "da",
-    "de",
-    "di",
-    "do",
-    "fa",
-    "fe",
-    "ga",
-    "go",
-    "ha",
-    "he",
-    "ka",
-    "ke",
-    "la",
-    "le",
-    "li",
-    "lo",
-    "ma",
-    "me",
-    "mi",
-    "mo",
-    "na",
-    "ne",
-    "ni",
-    "no",
-    "pa",
-    "pe",
-    "po",
-    "ra",
-    "re",
-    "ri",
-    "ro",
-    "sa",
-    "se",
-    "si",
-    "so",
-    "ta",
-    "te",
-    "ti",
-    "to",
-    "va",
-    "ve",
-    "vi",
-]  # noqa: E501
+SYLLABLES = _words(
+    "ba be bi bo ca ce co da de di do fa fe ga go ha he ka ke la "
+    "le li lo ma me mi mo na ne ni no pa pe po ra re ri ro sa se si so ta te ti to va ve vi"
+)
 FILLER = [a + b + c for a in SYLLABLES[:20] for b in SYLLABLES[20:] for c in ("", "n", "r")]
 
 
@@ -276,6 +205,13 @@ def measure_search(app: Any, who: dict[str, Any], runs: int) -> dict[str, Any]:
     return _summary(times)
 
 
+def _recorder(statements: list[str]) -> Callable[..., None]:
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    return record
+
+
 def measure_participation(app: Any, who: dict[str, Any], runs: int) -> dict[str, Any]:
     from app.extensions import db
 
@@ -294,10 +230,7 @@ def measure_participation(app: Any, who: dict[str, Any], runs: int) -> dict[str,
         statements: list[str] = []
         with app.app_context():
             engine = db.engine
-
-        def record(*args: Any) -> None:
-            statements.append(args[2])
-
+        record = _recorder(statements)
         event.listen(engine, "before_cursor_execute", record)
         try:
             call()
