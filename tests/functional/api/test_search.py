@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
 
 from app.extensions import db
 from app.models import Block
@@ -150,3 +150,19 @@ def test_the_passage_index_follows_revised_and_removed_blocks(room: Classroom) -
     db.session.execute(delete(Block).where(Block.anchor == "p4"))
     db.session.commit()
     assert _search(room, "zebra")["passages"] == []
+
+
+def test_the_database_keeps_the_index_itself_at_the_head_migration(app_ctx) -> None:  # type: ignore[no-untyped-def]
+    # A later batch migration that recreates `annotations` or `blocks` on SQLite drops their
+    # triggers; this fails until it creates them again (see migration 0008).
+    if db.engine.dialect.name == "sqlite":
+        found = db.session.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        ).scalars()
+        expected = {
+            f"{t}_{s}" for t in ("annotations_fts", "blocks_fts") for s in ("ai", "ad", "au")
+        }
+    else:
+        found = db.session.execute(text("SELECT indexname FROM pg_indexes")).scalars()
+        expected = {"ix_annotations_body_fts", "ix_blocks_text_fts"}
+    assert expected <= set(found)
