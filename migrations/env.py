@@ -42,7 +42,7 @@ def include_name(name, type_, parent_names):
     """The search index (migration 0008) lives outside the models: autogenerate leaves it be."""
     from app.services.search import is_search_object
 
-    return not (type_ in ("table", "index") and is_search_object(name))
+    return not (type_ in ("table", "index", "column") and is_search_object(name, type_))
 
 
 def get_metadata():

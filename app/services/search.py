@@ -36,16 +36,23 @@ from app.text import SNIPPET_CLOSE, SNIPPET_OPEN, render_snippet
 
 MAX_QUERY = 200
 MAX_TERMS = 12
-# Tables and indexes the migration makes outside the models (autogenerate leaves them be).
+# Tables, indexes and columns the migration makes outside the models (autogenerate leaves them
+# be): FTS5 tables on SQLite; on PostgreSQL a generated `search_vector` column with a GIN index.
 SEARCH_TABLES = ("annotations_fts", "blocks_fts")
 SEARCH_INDEXES = ("ix_annotations_body_fts", "ix_blocks_text_fts")
+SEARCH_COLUMN = "search_vector"
 _WORD = re.compile(r"\w+")
 _CONFIG = literal_column("'english'::regconfig")  # as in the index, so PostgreSQL uses it
 
 
-def is_search_object(name: str | None) -> bool:
-    """Whether a table or index name belongs to the search index (for Alembic's autogenerate)."""
-    return bool(name) and (name.startswith(SEARCH_TABLES) or name in SEARCH_INDEXES)
+def is_search_object(name: str | None, kind: str = "table") -> bool:
+    """Whether a table, index or column belongs to the search index (for Alembic's
+    autogenerate, whose include_name hook passes the same name and kind)."""
+    if not name:
+        return False
+    if kind == "column":
+        return name == SEARCH_COLUMN
+    return name.startswith(SEARCH_TABLES) or name in SEARCH_INDEXES
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,7 @@ def _matches(table: str, content: Any, column: Any, terms: list[str]) -> Any:
             .columns(id=Integer, rank=Float)
             .subquery(f"{table}_hits")
         )
-    vector = func.to_tsvector(_CONFIG, column)
+    vector = literal_column(f"{content.__tablename__}.{SEARCH_COLUMN}")
     query = func.plainto_tsquery(_CONFIG, " ".join(terms))
     return (
         select(content.id.label("id"), func.ts_rank(vector, query).label("rank"))

@@ -1,4 +1,4 @@
-"""Full-text search: FTS5 tables kept by triggers (SQLite), GIN expression indexes (PostgreSQL)
+"""Full-text search: FTS5 tables kept by triggers (SQLite), generated tsvectors + GIN (PostgreSQL)
 
 The index is maintained by the database itself, so every write path (posting, editing,
 moderation, deleting, article revisions, restores) keeps it right without knowing it exists.
@@ -52,14 +52,16 @@ def upgrade():
         for table, content, column in SQLITE_INDEXES:
             create_sqlite_search_index(table, content, column)
     else:
+        # A stored generated tsvector: ranking reads it instead of parsing every match again.
+        for table, column in (('annotations', 'body'), ('blocks', 'text')):
+            op.execute(
+                f"ALTER TABLE {table} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
+                f"(to_tsvector('english'::regconfig, {column})) STORED"
+            )
         op.execute(
-            "CREATE INDEX ix_annotations_body_fts ON annotations "
-            "USING gin (to_tsvector('english'::regconfig, body))"
+            "CREATE INDEX ix_annotations_body_fts ON annotations USING gin (search_vector)"
         )
-        op.execute(
-            "CREATE INDEX ix_blocks_text_fts ON blocks "
-            "USING gin (to_tsvector('english'::regconfig, text))"
-        )
+        op.execute("CREATE INDEX ix_blocks_text_fts ON blocks USING gin (search_vector)")
 
 
 def downgrade():
@@ -71,3 +73,5 @@ def downgrade():
     else:
         op.execute("DROP INDEX IF EXISTS ix_blocks_text_fts")
         op.execute("DROP INDEX IF EXISTS ix_annotations_body_fts")
+        op.execute("ALTER TABLE blocks DROP COLUMN IF EXISTS search_vector")
+        op.execute("ALTER TABLE annotations DROP COLUMN IF EXISTS search_vector")
