@@ -165,3 +165,26 @@ def test_the_annotations_csv_and_json_hold_the_groups_discussion_and_nothing_els
     admin = make.user("root", role="admin")
     public = _csv(room.get("/articles/essay/annotations.csv", admin))
     assert [r["body"] for r in public] == ["zanzibar"]
+
+
+def test_search_participation_and_import_answer_as_the_openapi_document_says(
+    room: Classroom,
+) -> None:
+    from tests.functional.api.test_openapi import Checker
+
+    check = Checker(room.client.get(f"{API}/openapi.json").get_json())
+    group = room.group.slug
+    check(room.get(f"/groups/{group}/participation", room.teacher), "get",
+          "/groups/{slug}/participation")  # fmt: skip
+    check(room.get(f"/groups/{group}/participation", room.student), "get",
+          "/groups/{slug}/participation")  # fmt: skip
+    check(room.get("/search?q=claim", room.student), "get", "/search")
+    check(room.get("/search?q=", room.student), "get", "/search")
+    check(room.get("/articles/essay/annotations?q=claim", room.student), "get",
+          "/articles/{slug}/annotations")  # fmt: skip
+    doc = room.get(f"/articles/essay/annotations.jsonld?group={group}", room.teacher)
+    body = json.loads(doc.get_data(as_text=True))
+    path = f"/articles/essay/annotations.jsonld?group={group}"
+    check(room.post(path, room.teacher, body), "post", "/articles/{slug}/annotations.jsonld")
+    check(room.post(path, room.teacher, {"type": "Annotation"}), "post",
+          "/articles/{slug}/annotations.jsonld")  # fmt: skip
