@@ -107,7 +107,7 @@ def _matches(table: str, content: Any, column: Any, terms: list[str]) -> Any:
     """A subquery (id, rank) of the rows whose `column` matches every term; higher ranks first."""
     if _sqlite():
         return (
-            text(f"SELECT rowid AS id, -bm25({table}) AS rank FROM {table} WHERE {table} MATCH :q")  # noqa: S608 - table is a constant
+            text(f"SELECT rowid AS id, -bm25({table}) AS rank FROM {table} WHERE {table} MATCH :q")  # noqa: S608  # nosec B608 - table is a constant
             .bindparams(q=_fts_expression(terms))
             .columns(id=Integer, rank=Float)
             .subquery(f"{table}_hits")
@@ -129,7 +129,7 @@ def _snippets(
         return {}
     if _sqlite():
         stmt = text(
-            f"SELECT rowid, snippet({table}, 0, :open, :close, '…', 24) FROM {table} "  # noqa: S608 - table is a constant
+            f"SELECT rowid, snippet({table}, 0, :open, :close, '…', 24) FROM {table} "  # noqa: S608  # nosec B608 - table is a constant
             f"WHERE {table} MATCH :q AND rowid IN :ids"
         ).bindparams(bindparam("ids", expanding=True))
         params = {"open": SNIPPET_OPEN, "close": SNIPPET_CLOSE, "q": _fts_expression(terms)}
