@@ -332,12 +332,9 @@ def import_collection(
 
 def _authors(items: list[Any], group: Group | None) -> dict[str, User]:
     """The creators named in the document who may write in the discussion (one statement)."""
-    names = {
-        item["creator"].get("nickname")
-        for item in items
-        if isinstance(item, dict) and isinstance(item.get("creator"), dict)
-    }
-    names = {n for n in names if isinstance(n, str) and n}
+    creators = [item.get("creator") for item in items if isinstance(item, dict)]
+    nicknames = [c.get("nickname") for c in creators if isinstance(c, dict)]
+    names = {n for n in nicknames if isinstance(n, str) and n}
     if not names:
         return {}
     stmt = select(User).where(User.username.in_(names))
@@ -392,12 +389,14 @@ def _body_text(item: dict[str, Any]) -> str:
 def _kind(item: dict[str, Any]) -> str:
     stance = item.get("cp:stance")
     if stance is not None:
-        if stance not in set(AnnotationKind):
-            raise ItemError(f"Unknown stance {stance!r}.")
-        return str(stance)
+        if not isinstance(stance, str) or stance not in set(AnnotationKind):
+            raise ItemError(f"Unknown stance {stance!r}: one of {', '.join(AnnotationKind)}.")
+        return stance
     motivation = item.get("motivation")
     motivation = motivation[0] if isinstance(motivation, list) and motivation else motivation
-    return KIND_OF_MOTIVATION.get(motivation, AnnotationKind.COMMENT)  # type: ignore[arg-type]
+    if not isinstance(motivation, str):
+        return AnnotationKind.COMMENT
+    return KIND_OF_MOTIVATION.get(motivation, AnnotationKind.COMMENT)
 
 
 def _when(value: Any) -> datetime | None:

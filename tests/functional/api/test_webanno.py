@@ -167,6 +167,9 @@ def _annotations() -> int:
         (lambda item: item["target"].update(selector=UNICORNS), "quote does not occur"),
         (lambda item: item.pop("body"), "no text"),
         (lambda item: item.update(type="Note"), "Not an Annotation"),
+        (lambda item: item.update({"cp:stance": ["question"]}), "Unknown stance"),
+        (lambda item: item.update(creator={"nickname": ["x"]}, body=None), "no text"),
+        (lambda item: item["target"].update(selector=[]), "no selector"),
     ],
 )
 def test_one_bad_item_imports_nothing_and_is_named(room: Classroom, damage, problem: str) -> None:  # type: ignore[no-untyped-def]
@@ -193,6 +196,8 @@ def test_one_bad_item_imports_nothing_and_is_named(room: Classroom, damage, prob
         ('{"type": "AnnotationCollection", "first": {"items": []}}', 422),
         ('{"type": "AnnotationPage", "items": "x"}', 422),
         ('{"type": "Annotation", "body": {"value": "x"}, "target": 7}', 422),
+        ('{"type": ["Annotation"], "bodyValue": "x", "motivation": {"a": 1}, "target": {}}', 422),
+        ('{"type": {"x": 1}, "first": [], "items": {}}', 422),
     ],
 )
 def test_malformed_json_ld_is_a_clear_error(room: Classroom, body: str, status: int) -> None:
