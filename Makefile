@@ -60,6 +60,7 @@ fmt: install ## Format and auto-fix with ruff
 bench: install ## Measure throughput and latency under gunicorn (writes bench/results.md, bench/live_results.md)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.live_idle
+	$(BIN)/python -m bench.insight
 
 bench-quick: install ## A short benchmark run (under a minute)
 	$(BIN)/python -m bench.run --quick

@@ -311,3 +311,26 @@ def can_see_feedback(user: Any, annotation: Annotation) -> bool:
     if can_give_feedback(user, annotation):
         return True
     return _is_author(user, annotation) and can_read_copy(user, annotation)
+
+
+# --- class insight and exports --------------------------------------------------------------
+
+
+def can_view_insight(user: Any, group: Group) -> bool:
+    """Participation, where the class is stuck, a member's work, the gradebook: the group's
+    instructors (and site admins), who already moderate everything in it."""
+    return can_moderate_group(user, group)
+
+
+def can_export_discussion(user: Any, group: Group | None) -> bool:
+    """Exporting a discussion in full: a group's instructors; site admins for the public one."""
+    return can_moderate_group(user, group)
+
+
+def can_import_annotations(user: Any, group: Group | None) -> bool:
+    """Recreating annotations from an export: into a group, its instructors (who may write
+    there; a site admin outside the group may not); into the public discussion, site admins."""
+    if group is None:
+        return _is_admin(user)
+    found = membership(user, group.id)
+    return found is not None and found.is_instructor

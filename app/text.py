@@ -228,3 +228,15 @@ def markdown_blocks(source: str) -> list[tuple[str, int, str, bool]]:
         elif token.type in ("fence", "code_block"):
             blocks.append(("verbatim", 0, token.content, True))
     return blocks
+
+
+# Marks around matched words in a search snippet: control characters no typed text carries
+# (a body holding one only marks a word; the snippet is escaped before the marks become tags).
+SNIPPET_OPEN = "\x02"
+SNIPPET_CLOSE = "\x03"
+
+
+def render_snippet(raw: str) -> str:
+    """A search snippet as safe HTML: everything escaped, the matched words in <mark>."""
+    escaped = str(escape(raw, quote=False))
+    return escaped.replace(SNIPPET_OPEN, "<mark>").replace(SNIPPET_CLOSE, "</mark>")

@@ -10,10 +10,12 @@ from app.api.annotations import bp as annotations_bp
 from app.api.articles import bp as articles_bp
 from app.api.feedback import bp as feedback_bp
 from app.api.groups import bp as groups_bp
+from app.api.insight import bp as insight_bp
 from app.api.me import bp as me_bp
 from app.api.moderation import bp as moderation_bp
 from app.api.notifications import bp as notifications_bp
 from app.api.openapi import bp as openapi_bp
+from app.api.search import bp as search_bp
 from app.api.tokens import bp as tokens_bp
 from app.extensions import csrf, login_manager
 
@@ -26,6 +28,8 @@ RESOURCES = (
     moderation_bp,
     feedback_bp,
     notifications_bp,
+    search_bp,
+    insight_bp,
     openapi_bp,
 )
 

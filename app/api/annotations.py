@@ -18,12 +18,13 @@ from app.api.schemas import (
     AnnotationCreate,
     AnnotationFilters,
     AnnotationOut,
-    AnnotationPage,
     AnnotationUpdate,
+    ArticleAnnotationPage,
 )
+from app.api.search import search_page
 from app.extensions import db, limiter
 from app.models import Annotation
-from app.services import annotations, helpful, reading
+from app.services import annotations, helpful, reading, search
 from app.services.annotations import NewAnnotation, Quote
 
 bp = Blueprint("annotations", __name__)
@@ -34,18 +35,25 @@ ONE = f"/annotations/<int(max={MAX_ID}):annotation_id>"
 @operation(
     "The article's annotations the caller may know of, oldest first, filtered.",
     "annotations",
-    {200: AnnotationPage},
+    {200: ArticleAnnotationPage},
     query=AnnotationFilters,
     description=(
         "Hidden and deleted annotations appear as placeholders (`body` null) so threads "
         "keep their shape. `group` narrows to one reading group's discussion (a group the "
-        "caller is not in matches nothing)."
+        "caller is not in matches nothing). With `q`, a full-text search within the article "
+        "(as `GET /search`): visible bodies only, best match first, each with a `snippet`. "
+        "An unknown query parameter is a 422."
     ),
 )
 def list_annotations(slug: str) -> ResponseReturnValue:
     query = query_args(AnnotationFilters)
     article = load_article(slug)
     user = caller()
+    if query.q is not None:
+        found = search.SearchFilter(
+            article.slug, query.anchor, query.kind, query.author, query.group
+        )
+        return search_page(user, query.q, found, query.cursor or 0, query.limit)
     where = reading.AnnotationFilter(query.anchor, query.kind, query.author, query.group)
     if query.sort is None:
         rows = reading.list_annotations(user, article, where, query.cursor, query.limit + 1)

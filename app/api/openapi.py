@@ -71,6 +71,7 @@ class Operation:
     errors: tuple[int, ...] = ()
     description: str = ""
     headers: dict[int, dict[str, str]] = field(default_factory=dict)
+    media: str = "application/json"  # of the success responses (e.g. text/csv for an export)
 
     def error_statuses(self, method: str, has_path_params: bool) -> list[int]:
         # 401 everywhere: a Bearer token, when sent, must be valid even where none is needed.
@@ -193,7 +194,8 @@ def _operation(op: Operation, rule: Rule, method: str, schemas: Schemas) -> dict
     for status, model in op.responses.items():
         response: dict[str, Any] = {"description": RESPONSE_TEXT.get(status, "OK.")}
         if model is not None:
-            response["content"] = _content(schemas.ref(model, "serialization"))
+            schema = schemas.ref(model, "serialization")
+            response["content"] = {op.media: {"schema": schema}}
         if status in op.headers:
             response["headers"] = {
                 name: {"description": text, "schema": {"type": "string"}}

@@ -24,9 +24,11 @@ from app.models import (
 )
 from app.services import helpful
 from app.services.groups import MemberRow
+from app.services.insight import MemberActivity, Participation
 from app.services.moderation import QueueItem
 from app.services.notifications import Context as NotificationContext
 from app.services.reading import ArticleSummary
+from app.services.search import Hit, Passage
 
 Json = dict[str, Any]
 
@@ -134,6 +136,45 @@ def present_annotation(
             if permissions.can_see_moderation_reason(viewer, annotation)
             else None
         ),
+    }
+
+
+def present_search_hit(hit: Hit, viewer: User | None) -> Json:
+    """An annotation found by a search, with its highlighted snippet."""
+    return {**present_annotation(hit.annotation, viewer), "snippet": hit.snippet}
+
+
+def present_passage(passage: Passage) -> Json:
+    return {
+        "article": passage.article.slug,
+        "anchor": passage.block.anchor,
+        "snippet": passage.snippet,
+    }
+
+
+def present_participation(report: Participation) -> Json:
+    reading = report.reading
+    return {
+        "group": report.group.slug,
+        "article": reading.article.slug if reading is not None else None,
+        "due": iso_date(report.due),
+        "items": [present_member_activity(m) for m in report.members],
+    }
+
+
+def present_member_activity(row: MemberActivity) -> Json:
+    return {
+        "username": row.user.username,
+        "display_name": row.user.display_name,
+        "role": row.role,
+        "counts": {kind.value: row.counts.get(kind, 0) for kind in AnnotationKind},
+        "replies_given": row.replies_given,
+        "replies_received": row.replies_received,
+        "words": row.words,
+        "helpful_received": row.helpful_received,
+        "first": iso_datetime(row.first) if row.first is not None else None,
+        "last": iso_datetime(row.last) if row.last is not None else None,
+        "on_time": row.on_time,
     }
 
 

@@ -100,7 +100,22 @@ class AnnotationUpdate(Request):
     kind: AnnotationKind | None = None
 
 
+SearchText = Annotated[
+    str,
+    Field(
+        max_length=1000,
+        description="Words to search for (FTS operators are read as plain words); at most "
+        "200 characters count.",
+    ),
+    AfterValidator(_no_nul),
+]
+
+
 class AnnotationFilters(PageQuery):
+    """An unknown filter is refused (422), never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
     anchor: Text | None = Field(None, description="Only this block's annotations.")
     kind: AnnotationKind | None = None
     author: Text | None = Field(None, description="Only this author's (username).")
@@ -110,6 +125,23 @@ class AnnotationFilters(PageQuery):
         description="`helpful`, `newest`, `oldest` or `document` (reading order of the quote); "
         "the instructor's picks come first. Without it: oldest first, by id.",
     )
+    q: SearchText | None = Field(
+        None, description="Full-text search within the article: best match first, with snippets."
+    )
+
+
+class SearchQuery(PageQuery):
+    """`GET /search`: an unknown filter is refused (422), never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: SearchText
+    article: Text | None = Field(None, description="Only this article's (slug).")
+    kind: AnnotationKind | None = None
+    author: Text | None = Field(None, description="Only this author's (username).")
+    group: Text | None = Field(None, description="Only this reading group's (slug).")
+    since: date | None = Field(None, description="Written on or after this day (UTC).")
+    until: date | None = Field(None, description="Written on or before this day (UTC).")
 
 
 class GroupCreate(Request):
@@ -258,6 +290,101 @@ class AnnotationOut(Response):
     locked: bool = Field(description="Takes no new replies (an extension).")
     moderation_reason: str | None = Field(
         description="Why a moderator hid it: shown to its author and moderators, else null."
+    )
+
+
+class SearchHitOut(AnnotationOut):
+    snippet: str = Field(
+        description="Safe HTML: the matching part of the body, matched words in `<mark>`."
+    )
+
+
+class PassageOut(Response):
+    article: str = Field(description="The article's slug.")
+    anchor: str
+    snippet: str = Field(description="Safe HTML: the matching text, matched words in `<mark>`.")
+
+
+class SearchPage(Response):
+    items: list[SearchHitOut] = Field(description="Annotations, best match first.")
+    next: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
+    passages: list[PassageOut] = Field(
+        description="Article text that matches (first page only; empty on later pages)."
+    )
+
+
+class ArticleAnnotationPage(Response):
+    items: list[SearchHitOut | AnnotationOut] = Field(
+        description="Oldest first; with `q`, best match first and each with its `snippet`."
+    )
+    next: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
+
+
+class InsightQuery(BaseModel):
+    """`?article=`: one reading of the group; left out, everything the group wrote."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    article: Text | None = Field(None, description="One reading (the article's slug).")
+
+
+class ExportQuery(BaseModel):
+    """`?group=`: that group's discussion; left out, the public one. Unknown parameters: 422."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group: Text | None = Field(None, description="The reading group (slug).")
+
+
+class JsonLdQuery(ExportQuery):
+    page: int = Field(
+        0, ge=0, le=100_000, description="0: the collection (first page embedded); n: page n."
+    )
+
+
+class WebAnnotationIn(BaseModel):
+    """A W3C Web Annotation document: an AnnotationCollection (its pages embedded), an
+    AnnotationPage, or one Annotation, as `GET …/annotations.jsonld` writes them."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={"required": ["type"], "properties": {"type": {}, "@context": {}}},
+    )
+
+
+class ImportedItemOut(Response):
+    index: int = Field(description="The item's position in the document (pages in order).")
+    id: int = Field(description="The new annotation's id.")
+
+
+class ImportedOut(Response):
+    created: int
+    items: list[ImportedItemOut]
+
+
+class MemberParticipationOut(Response):
+    username: str
+    display_name: str
+    role: GroupRole
+    counts: dict[str, int] = Field(description="Visible notes by kind (every kind listed).")
+    replies_given: int
+    replies_received: int = Field(description="Replies by others to this member's notes.")
+    words: int
+    helpful_received: int = Field(description="Helpful marks by others on this member's notes.")
+    first: datetime | None = Field(description="The first note's time; null before any.")
+    last: datetime | None
+    on_time: bool | None = Field(
+        description="With `article` and a due date: posted on it by the end of the due day."
+    )
+
+
+class ParticipationOut(Response):
+    group: str
+    article: str | None = Field(description="The reading reported on; null for all of them.")
+    due: date | None
+    items: list[MemberParticipationOut] = Field(
+        description="Every active member, members first then instructors, by name; not paged "
+        "(a class roster)."
     )
 
 

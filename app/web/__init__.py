@@ -12,6 +12,7 @@ from app.web import (
     groups,
     header,
     health,
+    insight,
     moderation,
     notifications,
 )
@@ -27,6 +28,7 @@ PAGE_MODULES = (
     discussion,
     groups,
     header,
+    insight,
     moderation,
     notifications,
 )

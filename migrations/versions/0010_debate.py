@@ -1,7 +1,7 @@
 """debate: annotations gain helpful_count (kept with helpful_marks) and is_answer
 
 Revision ID: 0010_debate
-Revises: 0006_auth
+Revises: 0008_insight
 Create Date: 2026-11-30 05:40:00.000000
 
 """
@@ -11,19 +11,24 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010_debate'
-down_revision = '0006_auth'
+down_revision = '0008_insight'
 branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, not batch mode: SQLite adds and drops these columns in place, and a batch
+# rebuild of `annotations` would drop the search index's triggers (migration 0008).
+
+
 def upgrade():
-    with op.batch_alter_table('annotations', schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column('helpful_count', sa.Integer(), server_default=sa.text('0'), nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column('is_answer', sa.Boolean(), server_default=sa.text('false'), nullable=False)
-        )
+    op.add_column(
+        'annotations',
+        sa.Column('helpful_count', sa.Integer(), server_default=sa.text('0'), nullable=False),
+    )
+    op.add_column(
+        'annotations',
+        sa.Column('is_answer', sa.Boolean(), server_default=sa.text('false'), nullable=False),
+    )
     # Marks made before the column existed.
     op.execute(
         'UPDATE annotations SET helpful_count = (SELECT count(*) FROM helpful_marks '
@@ -32,6 +37,5 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('annotations', schema=None) as batch_op:
-        batch_op.drop_column('is_answer')
-        batch_op.drop_column('helpful_count')
+    op.drop_column('annotations', 'is_answer')
+    op.drop_column('annotations', 'helpful_count')

@@ -122,6 +122,7 @@ ROWS: list[Row] = [
         lambda w: f"{API}/articles/essay/annotations",
         everyone(200),
     ),
+    Row("api.search.search_annotations", "GET", lambda w: f"{API}/search?q=note", everyone(200)),
     # --- accounts and tokens ----------------------------------------------------------------
     Row("api.me.me", "GET", lambda w: f"{API}/me", signed_in(200)),
     Row("api.tokens.issue_token", "POST", lambda w: f"{API}/tokens", signed_in(201), basic=True),
@@ -285,6 +286,41 @@ ROWS: list[Row] = [
         json=lambda w: {"join_code": w.group.join_code},
     ),
     Row("api.groups.get_group", "GET", lambda w: f"{API}{G}", group_readers(200)),
+    # --- class insight and exports (issue 10) ----------------------------------------------
+    Row("api.insight.participation", "GET", lambda w: f"{API}{G}/participation", managers(200)),
+    Row("api.insight.gradebook", "GET", lambda w: f"{API}{G}/export.csv", managers(200)),
+    Row(
+        "api.insight.annotations_csv",
+        "GET",
+        lambda w: f"{API}/articles/essay/annotations.csv?group=seminar",
+        managers(200),
+    ),
+    Row(
+        "api.insight.annotations_json",
+        "GET",
+        lambda w: f"{API}/articles/essay/annotations.json?group=seminar",
+        managers(200),
+    ),
+    Row(
+        "api.insight.annotations_jsonld",
+        "GET",
+        lambda w: f"{API}/articles/essay/annotations.jsonld?group=seminar",
+        group_readers(200),
+    ),
+    Row(
+        "api.insight.import_jsonld",
+        "POST",
+        lambda w: f"{API}/articles/essay/annotations.jsonld?group=seminar",
+        {**managers(201), "admin": 403},  # a group's notes are written by its members
+        json=lambda w: {
+            "type": "Annotation",
+            "bodyValue": "Imported.",
+            "target": {
+                "source": "http://localhost/articles/essay",
+                "selector": {"type": "FragmentSelector", "value": "p2"},
+            },
+        },
+    ),
     Row(
         "api.groups.update_group",
         "PATCH",
@@ -522,6 +558,20 @@ WEB_ROWS: list[Row] = [
         form=lambda w: {},
     ),
     Row("web.group", "GET", lambda w: G, group_readers(200, anonymous=LOGIN)),
+    Row("web.insight_page", "GET", lambda w: f"{G}/insight", managers(200, anonymous=LOGIN)),
+    Row(
+        "web.member_work",
+        "GET",
+        lambda w: f"{G}/members/author/work",
+        managers(200, anonymous=LOGIN),
+    ),
+    Row("web.search_page", "GET", lambda w: "/search?q=note", everyone(200)),
+    Row(
+        "web.print_article",
+        "GET",
+        lambda w: "/articles/essay/print?group=seminar",
+        group_readers(200),
+    ),
     Row(
         "web.leave_group",
         "POST",

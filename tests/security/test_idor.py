@@ -235,6 +235,9 @@ def test_list_filters_name_nothing_the_caller_cannot_see(app, make, bearer) -> N
 
 # --- nothing leaks into any page --------------------------------------------------------------
 
+# (The search page echoes its query, so tests/security/test_search_leaks.py reads its results.)
+SEARCHING = {"api.search.search_annotations", "api.annotations.list_annotations"}
+
 
 def _sweep_urls(app: Flask, world: World) -> list[str]:
     urls = []
@@ -249,9 +252,13 @@ def _sweep_urls(app: Flask, world: World) -> list[str]:
             url = route.url(app, Values({**values, "annotation": note or values["annotation"]}))
             if route.is_api:
                 urls += [url, f"{url}?group={world.group.slug}"]
+                if route.endpoint in SEARCHING:  # look each secret up by its own words
+                    urls += [f"{url}?q={secret}" for secret in SECRETS.values()]
             else:
                 secret = world.private_note.id
                 urls.append(f"{url}?group={world.group.slug}&edit={secret}&reply={secret}")
+                if route.endpoint in SEARCHING:
+                    urls += [f"{url}?q={secret}" for secret in SECRETS.values()]
     return urls
 
 

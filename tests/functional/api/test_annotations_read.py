@@ -88,7 +88,6 @@ def test_list_is_oldest_first_across_blocks(client, make) -> None:
         ("?anchor=nowhere", []),
         ("?author=nobody", []),
         ("?group=seminar", []),
-        ("?unknown=ignored", ["ada-p2-comment", "bob-p2-question", "bob-p3-question"]),
     ],
 )
 def test_filters_narrow_the_list(client, make, query: str, expected: list[str]) -> None:

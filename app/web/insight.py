@@ -1,0 +1,144 @@
+"""Class insight pages: the group's dashboard, one member's work, search, the printable article."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import render_template, request, url_for
+
+from app import permissions
+from app.models import AnnotationKind, Group
+from app.services import groups, insight, reading, search
+from app.services.errors import Forbidden, NotFound, ValidationFailed
+from app.web import charts
+from app.web.actions import require_user
+from app.web.articles import load_group, selected_group
+from app.web.blueprint import bp, viewer
+from app.web.present import Viewing
+
+PAGE = 20
+
+
+def _managed(slug: str) -> Group:
+    group = load_group(slug)
+    if not permissions.can_view_insight(viewer(), group):
+        raise Forbidden("Only the group's instructors see its participation.")
+    return group
+
+
+@bp.get("/groups/<slug>/insight")
+def insight_page(slug: str) -> str:
+    require_user()
+    group = _managed(slug)
+    readings = insight.list_readings(group)
+    chosen = request.args.get("article") or None
+    current = next((r for r in readings if r.article.slug == chosen), None)
+    if chosen is not None and current is None:
+        raise NotFound("The group does not read that article.")
+    report = insight.participation(group, current)
+    return render_template(
+        "insight/dashboard.html",
+        group=group,
+        readings=readings,
+        current=current,
+        report=report,
+        members_chart=charts.member_chart(report.members),
+        days_chart=charts.day_chart(report.per_day),
+        heat=charts.heat_map(report.blocks, report.per_block) if current else None,
+        stuck=insight.where_stuck(group),
+    )
+
+
+@bp.get("/groups/<slug>/members/<username>/work")
+def member_work(slug: str, username: str) -> str:
+    require_user()
+    group = _managed(slug)
+    member = insight.group_member(group, username) if "\x00" not in username else None
+    if member is None:
+        raise NotFound("No such member of this group.")
+    return render_template(
+        "insight/member.html",
+        group=group,
+        work=insight.member_work(group, member),
+        view=Viewing(viewer()),
+    )
+
+
+def _day(name: str, errors: dict[str, str]) -> date | None:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = "Use a date like 2025-03-04."
+        return None
+
+
+def _filters(errors: dict[str, str]) -> search.SearchFilter:
+    args = {k: (request.args.get(k) or "").strip() or None for k in ("article", "kind", "author")}
+    if args["kind"] is not None and args["kind"] not in set(AnnotationKind):
+        errors["kind"] = "Choose a kind from the list."
+        args["kind"] = None
+    group = selected_group()
+    return search.SearchFilter(
+        article=args["article"],
+        kind=args["kind"],
+        author=args["author"],
+        group=group.slug if group is not None else None,
+        since=_day("since", errors),
+        until=_day("until", errors),
+    )
+
+
+@bp.get("/search")
+def search_page() -> tuple[str, int]:
+    user = viewer()
+    query = (request.args.get("q") or "").strip()
+    errors: dict[str, str] = {}
+    where = _filters(errors)
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() and 0 < int(page) <= 1000 else 1
+    hits: list[search.Hit] = []
+    passages: list[search.Passage] = []
+    more = False
+    if query and not errors:
+        try:
+            hits = search.search_annotations(user, query, where, (number - 1) * PAGE, PAGE + 1)
+            passages = search.search_passages(query, where.article) if number == 1 else []
+        except ValidationFailed as exc:
+            errors.update(exc.fields or {"q": exc.message})
+        more, hits = len(hits) > PAGE, hits[:PAGE]
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "insight/search.html",
+        query=query,
+        where=where,
+        errors=errors,
+        hits=hits,
+        passages=passages,
+        number=number,
+        next_url=url_for("web.search_page", **args, page=number + 1) if more else None,
+        groups=_my_groups(user),
+        kinds=list(AnnotationKind),
+    ), 422 if errors else 200
+
+
+def _my_groups(user: Any) -> list[Group]:
+    return [g for g, _ in groups.list_my_groups(user)] if user.is_authenticated else []
+
+
+@bp.get("/articles/<slug>/print")
+def print_article(slug: str) -> str:
+    user = viewer()
+    article = reading.get_article(slug)
+    group = selected_group()
+    notes = insight.printable_notes(user, article, group)
+    return render_template(
+        "insight/print.html",
+        article=article,
+        group=group,
+        blocks=reading.list_blocks(article),
+        notes=notes,
+    )
