@@ -10,7 +10,7 @@ from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_KEYS = ("COUNTERPOINT_ENV", "DATABASE_URL", "SECRET_KEY", "REDIS_URL", "RATE_LIMITS",
-            "PROXY_HOPS", "PREFERRED_URL_SCHEME")  # fmt: skip
+            "PROXY_HOPS", "PREFERRED_URL_SCHEME", "MAIL_URL", "MAIL_FROM", "BASE_URL")  # fmt: skip
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -249,3 +249,8 @@ def can_give_feedback(user: Any, annotation: Annotation) -> bool:
 
 def can_see_feedback(user: Any, annotation: Annotation) -> bool:
     return _is_author(user, annotation) or can_give_feedback(user, annotation)
+
+
+def can_manage_people(user: Any) -> bool:
+    """Finding accounts, changing roles, disabling, sending reset links: site admins alone."""
+    return _is_admin(user)

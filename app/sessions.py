@@ -16,7 +16,9 @@ def load_user(session_id: str) -> User | None:
         return None
     user = db.session.get(User, int(user_id))
     # A session from before logout or a password change carries an old token: refused.
-    return user if user is not None and user.session_token == token else None
+    if user is None or user.session_token != token or user.is_disabled:
+        return None
+    return user
 
 
 @login_manager.request_loader

@@ -197,6 +197,7 @@ class NotificationKind(enum.StrEnum):
     COUNTER = "counter"
     MODERATED = "moderated"
     FEEDBACK = "feedback"
+    MENTION = "mention"
 
 
 class Notification(db.Model):
@@ -213,5 +214,7 @@ class Notification(db.Model):
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When mail about it was queued, or found not wanted (app/services/outbox.py).
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="raise_on_sql")

@@ -94,7 +94,9 @@ def authenticate(username: str, password: str) -> User | None:
     if user is None:
         check_password_hash(_dummy_hash(), password)
         return None
-    return user if check_password_hash(user.password_hash, password) else None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    return None if user.is_disabled else user
 
 
 def end_sessions(user: User) -> None:
@@ -108,6 +110,15 @@ def change_password(user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current):
         message = "This is not your password."
         raise ValidationFailed("The current password is wrong.", {"current_password": message})
+    if (reason := check_password_policy(new, user.username)) is not None:
+        raise ValidationFailed("The new password is not acceptable.", {"new_password": reason})
+    user.password_hash = _hash(new)
+    end_sessions(user)
+    revoke_all_tokens(user)
+
+
+def set_password(user: User, new: str) -> None:
+    """Set a new password without the old one (a reset link, an operator); sessions end too."""
     if (reason := check_password_policy(new, user.username)) is not None:
         raise ValidationFailed("The new password is not acceptable.", {"new_password": reason})
     user.password_hash = _hash(new)

@@ -12,9 +12,13 @@ from app.web import (
     health,
     moderation,
     notifications,
+    own_data,
+    password,
+    people,
 )
 from app.web.blueprint import bp as web_bp
 
 # The page modules add their routes to the one `web` blueprint (endpoints web.<name>).
-PAGE_MODULES = (account, articles, auth, discussion, groups, header, moderation, notifications)
+PAGE_MODULES = (account, articles, auth, discussion, groups, header, moderation, notifications,
+                own_data, password, people)  # fmt: skip
 BLUEPRINTS = (health.bp, web_bp)
