@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import or_, select
 
+from app import permissions
 from app.extensions import db
 from app.mail_compose import Draft, external_url, one_line, render
 from app.mailer import PermanentFailure, TemporaryFailure, Transport, build_message
@@ -128,15 +129,18 @@ def _pending_notifications() -> list[tuple[Notification, User]]:
 
 
 def _visible_annotation(user: User, note: Notification) -> Annotation | bool | None:
-    """The note's annotation as `user` may see it now; False when they may no longer see it."""
+    """What the mail may show of the notification's annotation, judged now, not when it was
+    made: False when the reader may no longer know it exists (no mail at all), None when
+    there is nothing to show (no annotation, or one hidden since: the mail has no body)."""
     from app.services.annotations import get_annotation
 
     if note.annotation_id is None:
         return None
     try:
-        return get_annotation(user, note.annotation_id)
+        annotation = get_annotation(user, note.annotation_id)
     except NotFound:
         return False
+    return annotation if permissions.can_see_body(user, annotation) else None
 
 
 def collect_notifications() -> int:
@@ -148,7 +152,9 @@ def collect_notifications() -> int:
     now, queued = utcnow(), 0
     settings: dict[int, MailSettings] = {}
     for note, user in _pending_notifications():
-        prefs = settings.setdefault(user.id, settings_for(user))
+        if user.id not in settings:
+            settings[user.id] = settings_for(user)
+        prefs = settings[user.id]
         choice = prefs.choice(note.kind)
         if user.email is None or user.is_disabled or choice == MailChoice.NEVER:
             note.mailed_at = now
@@ -185,7 +191,9 @@ def queue_digests(now: datetime | None = None) -> int:
     people: dict[int, User] = {}
     settings: dict[int, MailSettings] = {}
     for note, user in _pending_notifications():
-        prefs = settings.setdefault(user.id, settings_for(user, store=True))
+        if user.id not in settings:
+            settings[user.id] = settings_for(user, store=True)
+        prefs = settings[user.id]
         if prefs.choice(note.kind) == MailChoice.DIGEST and user.email and not user.is_disabled:
             waiting[user.id].append(note)
             people[user.id] = user
