@@ -24,7 +24,7 @@ from app.api.schemas import (
 from app.extensions import db
 from app.models import Article, Group
 from app.services import mentions, people
-from app.services.errors import NotFound
+from app.services.errors import NotFound, ValidationFailed
 
 bp = Blueprint("people", __name__)
 
@@ -53,6 +53,8 @@ def update_user(username: str) -> ResponseReturnValue:
     admin = require_user()
     data = json_body(UserPatch)
     people.check_manager(admin)
+    if data.role is None and data.disabled is None:
+        raise ValidationFailed("Nothing to change.", {"role": "Send a role or disabled."})
     subject = people.get_person(username)
     if data.role is not None:
         people.set_role(admin, subject, data.role)

@@ -12,6 +12,9 @@ from app.extensions import db
 from app.mailer import transport_for
 from app.services import outbox
 from tests.functional.accounts.smtp import Recorder, SmtpServer
+from tests.functional.api.conftest import bearer, sign_in
+
+__all__ = ["bearer", "sign_in"]  # the API tests' fixtures, used here too
 
 
 @pytest.fixture
