@@ -20,6 +20,9 @@ from app.web.actions import require_user
 from app.web.blueprint import bp
 from app.web.forms import ActionForm, add_errors
 
+# POSTed from mail clients (RFC 8058) with no session or CSRF token: the signed link in the
+# URL is the credential, so a forged or altered link is refused instead.
+LINK_AUTHENTICATED = frozenset({"web.unsubscribe"})
 CHOICE_LABELS = {
     MailChoice.IMMEDIATELY: "At once",
     MailChoice.DIGEST: "In a daily digest",
@@ -104,10 +107,12 @@ def mail_settings() -> Any:
 def export_data() -> Response:
     user: User = require_user()
     body = json.dumps(own_data.export_user_data(user), ensure_ascii=False, indent=2)
+    # The same JSON, with no character a browser could ever take for markup (\u003c is "<").
+    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
+        body = body.replace(char, escaped)
     response = make_response(body)
+    # Shown inline when opened; the account page's links carry `download` with a file name.
     response.headers["Content-Type"] = "application/json; charset=utf-8"
-    disposition = f'attachment; filename="counterpoint-{user.username}.json"'
-    response.headers["Content-Disposition"] = disposition
     return response
 
 
