@@ -7,12 +7,11 @@ caused the mail: a forged Host must not turn a reset link into one that points e
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 
 _LINE_BREAKS = re.compile(r"[\r\n\t\x0b\x0c\x85\u2028\u2029]+")
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
@@ -40,20 +39,13 @@ def base_url() -> str:
     return f"{scheme}://{server}" if server else DEFAULT_BASE_URL
 
 
-@contextmanager
-def _link_context() -> Iterator[None]:
-    # A request context of its own, whether or not one is active: the links depend on
-    # BASE_URL alone. (Inside a request, url_for would otherwise use that request's host.)
-    with current_app.test_request_context(base_url=base_url()):
-        yield
-
-
 def external_url(endpoint: str, **values: Any) -> str:
-    if has_request_context() and not current_app.config.get("BASE_URL"):
-        # No BASE_URL: development, where the request's own host is the only one there is.
-        return url_for(endpoint, _external=True, **values)
-    with _link_context():
-        return url_for(endpoint, _external=True, **values)
+    """An absolute link for a mail: BASE_URL's host, whatever request (if any) is running."""
+    parts = urlsplit(base_url())
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def render(name: str, subject: str, unsubscribe_url: str | None = None, **context: Any) -> Draft:

@@ -188,3 +188,24 @@ def test_the_reset_password_command_mails_a_link_or_prints_one(
     unknown = runner.invoke(args=["users", "reset-password", "ghost"])
     assert unknown.exit_code != 0
     assert "No account" in unknown.output
+
+
+def test_a_forged_host_header_cannot_redirect_the_reset_link(
+    app, client, smtp, deliver, mailbox_user
+) -> None:
+    mailbox_user("ann")
+    app.config["BASE_URL"] = "https://cp.example.edu"
+    try:
+        client.post(
+            "/password/forgot",
+            data={"email": "ann@example.edu"},
+            headers={"Host": "localhost", "X-Forwarded-Host": "evil.example"},
+        )
+        deliver()
+    finally:
+        app.config["BASE_URL"] = None
+    [mail] = smtp.to("ann@example.edu")
+    assert next(link for link in mail.links() if "/password/reset/" in link).startswith(
+        "https://cp.example.edu/password/reset/"
+    )
+    assert "evil.example" not in mail.text
