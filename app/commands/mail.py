@@ -10,7 +10,8 @@ from flask.cli import AppGroup
 
 from app.extensions import db
 from app.mailer import transport_for
-from app.services import outbox
+from app.models.base import utcnow
+from app.services import outbox, reminders
 
 
 @click.group(cls=AppGroup, help="Send mail from the outbox.")
@@ -40,8 +41,13 @@ def send(limit: int, lease: int) -> None:
         raise SystemExit(75)  # EX_TEMPFAIL
 
 
-@mail.command("digest", help="Queue the daily digests that are due (run once a day or more).")
+@mail.command(
+    "digest",
+    help="Remind members of readings due tomorrow, then queue the daily digests that are due "
+    "(run once a day, or more often: nothing is queued twice).",
+)
 def digest() -> None:
+    reminded = reminders.notify_due_tomorrow(utcnow().date())
     queued = outbox.queue_digests()
     db.session.commit()
-    click.echo(f"Queued {queued} digest{'s' if queued != 1 else ''}.")
+    click.echo(f"Reminded {reminded}; queued {queued} digest{'s' if queued != 1 else ''}.")

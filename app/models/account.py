@@ -28,6 +28,8 @@ MAIL_KINDS: dict[str, tuple[str, MailChoice]] = {
     NotificationKind.MODERATED: ("Moderation of my notes", MailChoice.IMMEDIATELY),
     NotificationKind.FEEDBACK: ("Instructor feedback", MailChoice.IMMEDIATELY),
     NotificationKind.MENTION: ("Mentions of me", MailChoice.IMMEDIATELY),
+    NotificationKind.READING: ("New readings assigned", MailChoice.DIGEST),
+    NotificationKind.DUE: ("A reminder the day before a reading is due", MailChoice.IMMEDIATELY),
 }
 
 

@@ -198,6 +198,8 @@ class NotificationKind(enum.StrEnum):
     MODERATED = "moderated"
     FEEDBACK = "feedback"
     MENTION = "mention"
+    READING = "reading"  # a new reading assigned to one of my groups
+    DUE = "due"  # a reading is due tomorrow
 
 
 class Notification(db.Model):

@@ -14,8 +14,9 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.mailer import transport_for
 from app.models import OutboxMessage, OutboxStatus
+from app.models.base import utcnow
 from app.services import outbox
-from app.services.groups import leave_group
+from app.services.groups import assign_reading, leave_group
 from app.services.moderation import moderate_annotation
 from tests.factories import login
 
@@ -223,8 +224,8 @@ def test_the_digest_gathers_a_day_of_notifications_into_one_mail(
     _reply(make, ann, cy, body="A counter.", kind="counterargument")
     assert deliver().sent == 0  # the digest waits
 
-    assert "Queued 1 digest." in runner.invoke(args=["mail", "digest"]).output
-    assert "Queued 0 digests." in runner.invoke(args=["mail", "digest"]).output
+    assert "queued 1 digest." in runner.invoke(args=["mail", "digest"]).output
+    assert "queued 0 digests." in runner.invoke(args=["mail", "digest"]).output
     deliver()
     [digest] = smtp.received
     assert digest.message["Subject"] == "Counterpoint: 2 new notifications"
@@ -276,3 +277,22 @@ def test_without_mail_url_development_writes_eml_files(app, make, deliver, mailb
     [written] = set(folder.glob("*.eml")) - before
     assert b"To: ann@example.edu" in written.read_bytes()
     written.unlink()
+
+
+def test_a_new_reading_and_the_day_before_it_is_due_are_told_to_the_group(
+    runner, make, smtp, deliver, mailbox_user
+) -> None:
+    teacher = make.user("teach", role="instructor", display_name="Ms Teach")
+    ann = mailbox_user("ann", reading="immediately", due="immediately")
+    group = make.groups.group(teacher, "Seminar")
+    make.groups.join(ann, group)
+    article = make.article(title="The Essay")
+    assign_reading(teacher, group, article, due_on=utcnow().date() + timedelta(days=1))
+    db.session.commit()
+    assert "Reminded 2;" in runner.invoke(args=["mail", "digest"]).output
+    assert "Reminded 0;" in runner.invoke(args=["mail", "digest"]).output
+    deliver()
+    subjects = sorted(m.message["Subject"] for m in smtp.to("ann@example.edu"))
+    assert subjects[0].startswith("Due tomorrow (")
+    assert subjects[0].endswith("in Seminar: The Essay.")
+    assert subjects[1] == "Ms Teach assigned a new reading in Seminar: The Essay."
