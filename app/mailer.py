@@ -102,12 +102,21 @@ class SmtpTransport:
         except smtplib.SMTPRecipientsRefused as exc:
             raise _by_code(exc.recipients and next(iter(exc.recipients.values()))[0], exc) from exc
         except smtplib.SMTPResponseException as exc:
-            raise _by_code(exc.smtp_code, exc) from exc
+            failure = _by_code(exc.smtp_code, exc)
+            if isinstance(failure, TemporaryFailure):
+                self._drop()  # the session's state is unknown: start afresh next time
+            raise failure from exc
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-            self.smtp = None  # the connection is gone: the next message opens a new one
+            self._drop()  # the connection is gone: the next message opens a new one
             raise TemporaryFailure(f"the server went away: {exc}") from exc
         if refused:
             raise PermanentFailure(f"refused: {refused}")
+
+    def _drop(self) -> None:
+        if self.smtp is not None:
+            with contextlib.suppress(OSError):
+                self.smtp.close()
+            self.smtp = None
 
 
 def _by_code(code: int, exc: Exception) -> Exception:
@@ -133,7 +142,8 @@ class FileTransport:
         stem = str(message["Message-ID"]).strip("<>").split("@")[0]
         path = self.folder / f"{stem}.eml"
         path.write_bytes(message.as_bytes())
-        log.info("mail to %s written to %s", message["To"], path)
+        # A warning, so that it shows with logging's defaults: the developer needs the path.
+        log.warning("MAIL_URL is unset: mail to %s written to %s", message["To"], path)
 
 
 def transport_for(app: Flask) -> SmtpTransport | FileTransport:
