@@ -37,7 +37,9 @@ from app.services.threads import set_status
 from app.services.versions import bump_discussion
 
 FORMER_MEMBER = "a former member"
-UNUSABLE_PASSWORD = "!deleted"  # noqa: S105  # nosec B105 - not a hash: nothing matches it
+# Not a Werkzeug hash, so no password ever matches it.
+UNUSABLE_PASSWORD = "!deleted"  # noqa: S105  # nosec B105
+NOT_YOURS = "This is not your password."
 
 
 def change_display_name(user: User, display_name: str) -> User:
@@ -140,7 +142,7 @@ def _notes_to_keep(user: User) -> tuple[list[Annotation], list[Annotation]]:
 def delete_account(user: User, password: str) -> None:
     """Erase the account as the page explains; the password is asked again to be sure."""
     if not check_password_hash(user.password_hash, password or ""):
-        raise ValidationFailed("The password is wrong.", {"password": "This is not your password."})
+        raise ValidationFailed("The password is wrong.", {"password": NOT_YOURS})
     if user.role == Role.ADMIN and people.count_other_admins(user) == 0:
         raise Conflict("You are the last administrator: make someone else one first.")
     kept, removed = _notes_to_keep(user)
