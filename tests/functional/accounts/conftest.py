@@ -13,8 +13,10 @@ from app.mailer import transport_for
 from app.services import outbox
 from tests.functional.accounts.smtp import Recorder, SmtpServer
 from tests.functional.api.conftest import bearer, sign_in
+from tests.security.conftest import limited_app, make_app
 
-__all__ = ["bearer", "sign_in"]  # the API tests' fixtures, used here too
+# Fixtures of the API and security tests, used here too.
+__all__ = ["bearer", "limited_app", "make_app", "sign_in"]
 
 
 @pytest.fixture

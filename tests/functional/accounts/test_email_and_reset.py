@@ -209,3 +209,17 @@ def test_a_forged_host_header_cannot_redirect_the_reset_link(
         "https://cp.example.edu/password/reset/"
     )
     assert "evil.example" not in mail.text
+
+
+def test_asking_for_reset_links_is_rate_limited_per_address(limited_app) -> None:
+    from app.web.password import FORGOT_RATE
+
+    client = limited_app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.40"
+    for n in range(int(FORGOT_RATE.split()[0])):
+        assert (
+            client.post("/password/forgot", data={"email": f"x{n}@example.edu"}).status_code == 302
+        )
+    refused = client.post("/password/forgot", data={"email": "y@example.edu"})
+    assert refused.status_code == 429
+    assert "Retry-After" in refused.headers
