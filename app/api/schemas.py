@@ -524,5 +524,6 @@ class ExportOut(Response):
     account: dict[str, Any]
     annotations: list[dict[str, Any]]
     feedback: list[dict[str, Any]]
+    flags: list[dict[str, Any]]
     groups: list[dict[str, Any]]
     exported: datetime

@@ -39,12 +39,16 @@ def mention_links(body: str) -> dict[str, str]:
     return {user.username: f"/people/{user.username}" for user in _members_named(names)}
 
 
-def notify_mentions(annotation: Annotation, author: User) -> int:
-    """Tell each member named in a now-visible note who may see it; returns how many."""
+def notify_mentions(annotation: Annotation, author: User, before: str = "") -> int:
+    """Tell each member named in a now-visible note who may see it; returns how many.
+
+    `before`: the body before an edit, whose mentions were told already."""
     if "@" not in annotation.body:
         return 0
+    told_before = set(mentioned_names(before)[:MAX_MENTIONS]) if "@" in before else set()
+    names = [n for n in mentioned_names(annotation.body)[:MAX_MENTIONS] if n not in told_before]
     told = 0
-    for user in _members_named(mentioned_names(annotation.body)[:MAX_MENTIONS]):
+    for user in _members_named(names):
         if user.id == author.id or not permissions.can_view_annotation(user, annotation):
             continue
         message = f"{author.display_name} mentioned you."

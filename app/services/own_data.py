@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 
@@ -21,6 +21,7 @@ from app.models import (
     AnnotationStatus,
     ApiToken,
     Feedback,
+    Flag,
     MailSettings,
     Membership,
     ModerationAction,
@@ -37,6 +38,7 @@ from app.services.threads import set_status
 from app.services.versions import bump_discussion
 
 FORMER_MEMBER = "a former member"
+FORMER_MEMBER_CAP = "A former member"  # at the start of a notification's sentence
 # Not a Werkzeug hash, so no password ever matches it.
 UNUSABLE_PASSWORD = "!deleted"  # noqa: S105  # nosec B105
 NOT_YOURS = "This is not your password."
@@ -72,6 +74,7 @@ def export_user_data(user: User) -> dict[str, Any]:
     feedback = db.session.scalars(
         select(Feedback).where(Feedback.author_id == user.id).order_by(Feedback.id)
     )
+    flags = db.session.scalars(select(Flag).where(Flag.user_id == user.id).order_by(Flag.id))
     groups = db.session.execute(
         select(Membership)
         .options(joinedload(Membership.group))
@@ -89,6 +92,15 @@ def export_user_data(user: User) -> dict[str, Any]:
         "feedback": [
             {"annotation": f.annotation_id, "body": f.body, "created": _iso(f.created_at)}
             for f in feedback
+        ],
+        "flags": [
+            {
+                "annotation": f.annotation_id,
+                "reason": f.reason,
+                "details": f.details,
+                "created": _iso(f.created_at),
+            }
+            for f in flags
         ],
         "groups": [
             {"slug": m.group.slug, "name": m.group.name, "role": m.role, "status": m.status}
@@ -177,8 +189,11 @@ def _erase_personal_data(user: User) -> None:
         db.session.execute(
             delete(model).where(column == user.id).execution_options(synchronize_session=False)
         )
+    # Others' notifications about what the member did keep no trace of their name.
     db.session.execute(
-        update(Notification).where(Notification.actor_id == user.id).values(actor_id=None)
+        update(Notification).where(Notification.actor_id == user.id)
+        .values(actor_id=None,
+                message=func.replace(Notification.message, user.display_name, FORMER_MEMBER_CAP))
         .execution_options(synchronize_session=False)
     )  # fmt: skip
     now = utcnow()

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Notification, NotificationKind
+from app.services.annotations import edit_annotation
 from app.text import render_markdown
 from tests.factories import login
 
@@ -89,3 +90,12 @@ def test_a_members_page_shows_only_notes_the_viewer_may_see(app, make) -> None:
     login(member, "teach")
     assert "Group words." in member.get("/people/ann").get_data(as_text=True)
     assert app.test_client().get("/people/ghost").status_code == 404
+
+
+def test_an_edit_tells_only_the_members_it_newly_mentions(make) -> None:
+    ann, bob, cyd = make.user("ann"), make.user("bob"), make.user("cyd")
+    note = make.annotation(ann, make.article(), body="Hello @bob.")
+    edit_annotation(ann, note, body="Hello @bob and @cyd.")
+    db.session.commit()
+    assert len(_mentions_of(bob)) == 1
+    assert len(_mentions_of(cyd)) == 1

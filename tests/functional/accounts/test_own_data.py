@@ -5,7 +5,14 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Annotation, AnnotationStatus, ApiToken, Membership, User
+from app.models import (
+    Annotation,
+    AnnotationStatus,
+    ApiToken,
+    Membership,
+    Notification,
+    User,
+)
 from tests.factories import PASSWORD, login
 from tests.functional.api.test_openapi import Checker
 
@@ -38,6 +45,9 @@ def test_deleting_keeps_answered_notes_as_placeholders_and_erases_the_rest(
     check = Checker(app.test_client().get(f"{API}/openapi.json").get_json())
     ann = mailbox_user("ann", display_name="Ann Author")
     bob = make.user("bob")
+    elsewhere = make.article()
+    bobs = make.annotation(bob, elsewhere, body="Bob's own claim.")
+    make.annotation(ann, elsewhere, parent=bobs, body="Ann replies to Bob.")  # tells Bob
     teacher = make.user("teach", role="instructor")
     article = make.article()
     group = make.groups.group(teacher, "Seminar", articles=(article,))
@@ -66,9 +76,12 @@ def test_deleting_keeps_answered_notes_as_placeholders_and_erases_the_rest(
     kept = {n.id: n for n in db.session.scalars(select(Annotation).where(Annotation.id.in_(ids)))}
     assert set(kept) == {answered.id, mine_below.id}
     assert all(n.status == AnnotationStatus.DELETED and n.body == "" for n in kept.values())
-    assert db.session.scalar(select(Annotation.body).where(Annotation.author_id == bob.id)) == (
+    assert (
         "Bob answers."
+        in db.session.scalars(select(Annotation.body).where(Annotation.author_id == bob.id)).all()
     )
+    told = db.session.scalars(select(Notification.message).where(Notification.user_id == bob.id))
+    assert "Ann Author" not in " ".join(told)
     for model in (Membership, ApiToken):
         count = select(func.count()).select_from(model).where(model.user_id == ann.id)
         assert db.session.scalar(count) == 0
