@@ -11,7 +11,7 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 ENV_KEYS = ("COUNTERPOINT_ENV", "DATABASE_URL", "SECRET_KEY", "REDIS_URL", "RATE_LIMITS",
             "PROXY_HOPS", "PREFERRED_URL_SCHEME", "SESSION_IDLE_MINUTES", "REMEMBER_DAYS",
-            "TRUSTED_HOSTS", "PUBLIC_URL", "BODY_TIMEOUT")  # fmt: skip
+            "TRUSTED_HOSTS", "PUBLIC_URL", "BODY_TIMEOUT", "MAIL_URL", "MAIL_FROM")  # fmt: skip
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

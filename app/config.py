@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -33,6 +33,18 @@ class ConfigError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class MailServer:
+    """Where `flask mail send` delivers: parsed from MAIL_URL."""
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    ssl: bool = False  # smtps://: TLS from the first byte
+
+
+@dataclass(frozen=True)
 class Settings:
     environment: str
     database_url: str
@@ -46,6 +58,8 @@ class Settings:
     trusted_hosts: tuple[str, ...] = LOOPBACK_HOSTS
     public_url: str | None = None
     body_timeout: int = 10
+    mail_server: MailServer | None = None
+    mail_from: str = "Counterpoint <counterpoint@localhost>"
 
     def flask_config(self) -> dict[str, Any]:
         secure = self.preferred_scheme == "https"
@@ -87,6 +101,10 @@ class Settings:
             # A body that fits in one TCP segment arrives no sooner for being smaller; gzip
             # would only cost the CPU (~0.1 ms for a posted annotation's 730-byte JSON).
             "COMPRESS_MIN_SIZE": 1400,
+            # None: mail is written as .eml files under the instance folder.
+            "MAIL_SERVER": self.mail_server,
+            "MAIL_FROM": self.mail_from,
+            # Links in mail are built from this, never from a request's Host header.
         }
 
 
@@ -191,6 +209,41 @@ def _trusted_hosts(environ: dict[str, str], public_url: str | None) -> tuple[str
     return tuple(dict.fromkeys(hosts))
 
 
+def _mail_server(environ: dict[str, str]) -> MailServer | None:
+    url = _env(environ, "MAIL_URL")
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ConfigError("MAIL_URL must look like smtp://[user:pass@]host:port[?starttls=1]")
+    try:
+        port = parts.port or (465 if parts.scheme == "smtps" else 25)
+    except ValueError:
+        raise ConfigError("MAIL_URL has a port that is not a number") from None
+    query = parse_qs(parts.query)
+    unknown = set(query) - {"starttls"}
+    if unknown:
+        raise ConfigError(f"MAIL_URL has unknown options: {', '.join(sorted(unknown))}")
+    starttls = query.get("starttls", ["0"])[-1]
+    if starttls not in ("0", "1"):
+        raise ConfigError("MAIL_URL's starttls must be 0 or 1")
+    return MailServer(
+        host=parts.hostname,
+        port=port,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        starttls=starttls == "1",
+        ssl=parts.scheme == "smtps",
+    )
+
+
+def _mail_from(environ: dict[str, str]) -> str:
+    value = _env(environ, "MAIL_FROM", "Counterpoint <counterpoint@localhost>") or ""
+    if "\r" in value or "\n" in value or "@" not in value:
+        raise ConfigError("MAIL_FROM must be one address, e.g. 'Counterpoint <cp@example.edu>'")
+    return value
+
+
 def load_settings(
     environ: dict[str, str] | None = None, instance_path: Path | None = None
 ) -> Settings:
@@ -216,4 +269,6 @@ def load_settings(
         trusted_hosts=_trusted_hosts(env, public_url),
         public_url=public_url,
         body_timeout=_int(env, "BODY_TIMEOUT", 10, 1, 300),
+        mail_server=_mail_server(env),
+        mail_from=_mail_from(env),
     )

@@ -334,3 +334,8 @@ def can_import_annotations(user: Any, group: Group | None) -> bool:
         return _is_admin(user)
     found = membership(user, group.id)
     return found is not None and found.is_instructor
+
+
+def can_manage_people(user: Any) -> bool:
+    """Finding accounts, changing roles, disabling, sending reset links: site admins alone."""
+    return _is_admin(user)

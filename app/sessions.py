@@ -36,7 +36,7 @@ def load_user(session_id: str) -> User | None:
         return None
     user, row = found
     # A session from before logout or a password change carries an old token: refused.
-    if user.session_token != token:
+    if user.session_token != token or user.is_disabled:
         return None
     user_sessions.touch(row)
     if session.get(SESSION_KEY) != row.id:  # restored from a remember-me cookie

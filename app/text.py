@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from functools import lru_cache, partial
 from html import escape
 from html.parser import HTMLParser
@@ -17,6 +18,7 @@ import bleach
 from bleach.linkifier import Linker, LinkifyFilter
 from bleach.sanitizer import Cleaner
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 ALLOWED_TAGS = frozenset(
     {
@@ -25,6 +27,18 @@ ALLOWED_TAGS = frozenset(
     }
 )  # fmt: skip
 INLINE_TAGS = frozenset({"strong", "em", "b", "i", "code", "a", "del", "s", "sup", "sub", "br"})
+MENTION_CLASS = "mention"
+# An @name in a note: not inside a word or an address (name@example.edu is not a mention).
+MENTION_RE = re.compile(r"(?<![\w@/.+-])@([a-z0-9][a-z0-9_.-]{1,38}[a-z0-9])", re.IGNORECASE)
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if tag != "a":
+        return False
+    # A class only our mention links carry: Markdown (raw HTML off) cannot produce one.
+    return name in ("href", "title", "rel") or (name == "class" and value == MENTION_CLASS)
+
+
 ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
@@ -71,6 +85,8 @@ def _image_as_link(self: Any, tokens: list, idx: int, options: Any, env: Any) ->
 
 def _set_rel(attrs: dict, new: bool = False) -> dict | None:
     href = attrs.get((None, "href"), "")
+    if attrs.get((None, "class")) == MENTION_CLASS and href.startswith("/people/"):
+        return attrs  # our own link to a member's page: same site, no rel needed
     if not href.lower().startswith(("http://", "https://", "mailto:")):
         return None  # relative, javascript:, data: and other schemes lose the link, keep the text
     attrs[(None, "rel")] = LINK_REL
@@ -118,7 +134,7 @@ def _new_cleaner(tags: frozenset[str], local_links: bool) -> Cleaner:
     linkify = partial(LinkifyFilter, callbacks=[callback], parse_email=False)
     return Cleaner(
         tags=tags,
-        attributes=ALLOWED_ATTRIBUTES,
+        attributes=_allowed_attribute,
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
@@ -130,13 +146,58 @@ def _clean(html: str, tags: frozenset[str], local_links: bool = False) -> str:
     return _cleaner(tags, local_links).clean(html)
 
 
-def render_markdown(source: str) -> str:
+def mentioned_names(source: str) -> list[str]:
+    """The distinct @names in a body, lower-cased, in order of first appearance."""
+    return list(dict.fromkeys(m.group(1).lower() for m in MENTION_RE.finditer(source)))
+
+
+def _mention_tokens(text: str, links: Mapping[str, str]) -> list[Token]:
+    out: list[Token] = []
+    last = 0
+    for match in MENTION_RE.finditer(text):
+        href = links.get(match.group(1).lower())
+        if href is None:
+            continue  # an unknown name stays text: a mention of nobody links nowhere
+        if match.start() > last:
+            out.append(Token("text", "", 0, content=text[last : match.start()]))
+        opener = Token("link_open", "a", 1, attrs={"href": href, "class": MENTION_CLASS})
+        out += [opener, Token("text", "", 0, content=match.group(0)), Token("link_close", "a", -1)]
+        last = match.end()
+    if last < len(text):
+        out.append(Token("text", "", 0, content=text[last:]))
+    return out
+
+
+def _link_mentions(tokens: list[Token], links: Mapping[str, str]) -> None:
+    """Turn @name in plain text (not in code or an existing link) into a link to that member."""
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        children: list[Token] = []
+        in_link = 0
+        for child in token.children:
+            in_link += child.nesting if child.type in ("link_open", "link_close") else 0
+            if child.type == "text" and not in_link and "@" in child.content:
+                children += _mention_tokens(child.content, links)
+            else:
+                children.append(child)
+        token.children = children
+
+
+def render_markdown(source: str, mentions: Mapping[str, str] | None = None) -> str:
     """Render a user's Markdown body to safe HTML for storage next to the source.
 
     Unlike an imported article's links (relative to the site it came from), a note's relative
     links point into this app ("[paragraph 3](#p-…)", "[the article](/articles/…)") and stay.
+    `mentions` maps the lower-cased @names that are members to the link each becomes.
     """
-    html = _note_markdown().render(source)
+    md = _note_markdown()
+    if mentions:
+        tokens = md.parse(source)
+        _link_mentions(tokens, mentions)
+        html = md.renderer.render(tokens, md.options, {})
+    else:
+        html = md.render(source)
     # Headings in a margin note would outrank the article's own: demote them.
     for level in (1, 2):
         html = html.replace(f"<h{level}>", "<h4>").replace(f"</h{level}>", "</h4>")

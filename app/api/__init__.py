@@ -15,6 +15,7 @@ from app.api.me import bp as me_bp
 from app.api.moderation import bp as moderation_bp
 from app.api.notifications import bp as notifications_bp
 from app.api.openapi import bp as openapi_bp
+from app.api.people import bp as people_bp
 from app.api.search import bp as search_bp
 from app.api.tokens import bp as tokens_bp
 from app.extensions import csrf, login_manager
@@ -30,6 +31,7 @@ RESOURCES = (
     notifications_bp,
     search_bp,
     insight_bp,
+    people_bp,
     openapi_bp,
 )
 

@@ -1,4 +1,4 @@
-"""GET /me: who the caller is."""
+"""GET /me: who the caller is; their own data: export and deleting the account."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
 from app.api.auth import require_user
+from app.api.inputs import json_body
 from app.api.openapi import operation
 from app.api.presenters import present_me
-from app.api.schemas import MeOut
+from app.api.schemas import DeleteMe, ExportOut, MeOut
+from app.extensions import db
+from app.services import own_data
 
 bp = Blueprint("me", __name__)
 
@@ -17,3 +20,34 @@ bp = Blueprint("me", __name__)
 @operation("Who the caller is, by token or session cookie.", "auth", {200: MeOut}, auth="required")
 def me() -> ResponseReturnValue:
     return present_me(require_user())
+
+
+@bp.get("/me/export")
+@operation(
+    "Everything the caller wrote (notes, private ones too; feedback) and their account data.",
+    "auth",
+    {200: ExportOut},
+    auth="required",
+)
+def export_me() -> ResponseReturnValue:
+    return own_data.export_user_data(require_user())
+
+
+@bp.delete("/me")
+@operation(
+    "Delete the caller's account, confirmed with their password.",
+    "auth",
+    {204: None},
+    auth="required",
+    body=DeleteMe,
+    errors=(409,),
+    description="Notes others replied to stay as placeholders by 'a former member'; the "
+    "rest are removed; name, address, password, groups, sessions and tokens are erased. "
+    "The last administrator cannot delete the account (409).",
+)
+def delete_me() -> ResponseReturnValue:
+    user = require_user()
+    data = json_body(DeleteMe)
+    own_data.delete_account(user, data.password)
+    db.session.commit()
+    return "", 204

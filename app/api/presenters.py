@@ -340,3 +340,15 @@ def present_counts(unread: int, queue: int) -> Json:
 
 def present_marked(marked: int) -> Json:
     return {"marked": marked}
+
+
+def present_user(user: User) -> Json:
+    """An account as an administrator sees it (the email address is for admins alone)."""
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "email": user.email,
+        "disabled": user.disabled_at is not None,
+        "created": iso_datetime(user.created_at),
+    }

@@ -623,3 +623,73 @@ class ErrorDetail(Response):
 
 class ErrorOut(Response):
     error: ErrorDetail
+
+
+# Accounts (CONTRACT §8)
+
+
+class UserFilters(PageQuery):
+    q: Annotated[Text, Field(max_length=100)] = Field(
+        "", description="Part of a username, display name or email address."
+    )
+
+
+class UserPatch(Request):
+    """At least one of `role` and `disabled`."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    role: Role | None = None
+    disabled: bool | None = Field(
+        None, description="true ends the account's sessions and tokens at once."
+    )
+
+
+class UserOut(Response):
+    username: str
+    display_name: str
+    role: Role
+    email: str | None = Field(description="The confirmed address (admins only see this).")
+    disabled: bool
+    created: datetime
+
+
+class UserPage(Response):
+    items: list[UserOut] = Field(description="Oldest account first.")
+    next: str | None = Field(description=NEXT)
+
+
+class MentionFilters(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    q: Annotated[Text, Field(max_length=40)] = Field("", description="The start of a name.")
+    group: Text | None = Field(None, description="A group's discussion: its members.")
+    article: Text | None = Field(
+        None, description="An article's public discussion: the people who wrote in it."
+    )
+
+
+class MentionableOut(Response):
+    username: str
+    display_name: str
+
+
+class MentionablePage(Response):
+    items: list[MentionableOut] = Field(description="At most 8, by username.")
+
+
+class DeleteMe(Request):
+    password: Text = Field(description="The account's password, to be sure.")
+
+
+class ExportOut(Response):
+    """Everything the caller wrote and what the site keeps about them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    account: dict[str, Any]
+    annotations: list[dict[str, Any]]
+    feedback: list[dict[str, Any]]
+    flags: list[dict[str, Any]]
+    groups: list[dict[str, Any]]
+    exported: datetime

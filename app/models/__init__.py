@@ -1,5 +1,14 @@
 """The data model: every table the app stores, importable from one place."""
 
+from app.models.account import (
+    MAIL_KINDS,
+    AuditAction,
+    AuditEntry,
+    MailChoice,
+    MailSettings,
+    OutboxMessage,
+    OutboxStatus,
+)
 from app.models.annotation import Annotation, AnnotationKind, AnnotationStatus, Visibility
 from app.models.article import Article, Block, BlockKind
 from app.models.group import (
@@ -22,11 +31,14 @@ from app.models.session import FailedSignin, UserSession
 from app.models.user import ApiToken, Role, User
 
 __all__ = [
+    "MAIL_KINDS",
     "Annotation",
     "AnnotationKind",
     "AnnotationStatus",
     "ApiToken",
     "Article",
+    "AuditAction",
+    "AuditEntry",
     "Block",
     "BlockKind",
     "FailedSignin",
@@ -36,11 +48,15 @@ __all__ = [
     "Group",
     "GroupRole",
     "HelpfulMark",
+    "MailChoice",
+    "MailSettings",
     "Membership",
     "MembershipStatus",
     "ModerationAction",
     "Notification",
     "NotificationKind",
+    "OutboxMessage",
+    "OutboxStatus",
     "Premoderation",
     "Reading",
     "RequestKey",

@@ -201,6 +201,9 @@ class NotificationKind(enum.StrEnum):
     MODERATED = "moderated"
     FEEDBACK = "feedback"
     FLAG_OUTCOME = "flag_outcome"  # a moderator acted on what the reader flagged
+    MENTION = "mention"
+    READING = "reading"  # a new reading assigned to one of my groups
+    DUE = "due"  # a reading is due tomorrow
 
 
 class Notification(db.Model):
@@ -217,6 +220,8 @@ class Notification(db.Model):
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When mail about it was queued, or found not wanted (app/services/outbox.py).
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="raise_on_sql")
     # What it is about; read through permissions.visible_copies, never shown on its own say-so.

@@ -36,6 +36,14 @@ class User(UserMixin, db.Model):
     # Part of the login session id: changing it ends every session and remember-me cookie.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The confirmed address (lower-cased, unique) mail goes to; never shown to other members.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # An address waiting for its confirmation link to be followed.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    # A disabled account cannot sign in; its notes stay.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the member deleted the account: the row stays as "a former member".
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="raise_on_sql"
@@ -47,6 +55,10 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None or self.deleted_at is not None
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

@@ -26,6 +26,7 @@ from app.models import (
 from app.models.annotation import MAX_BODY, MAX_DEPTH
 from app.models.base import utcnow
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.mentions import mention_links, notify_mentions
 from app.services.moderation import moderate_annotation
 from app.services.threads import became_visible, set_status
 from app.services.versions import bump_discussion
@@ -255,7 +256,7 @@ def post_annotation(
         "author_id": actor.id,
         "kind": kind,
         "body": body,
-        "body_html": render_markdown(body),
+        "body_html": render_markdown(body, mention_links(body)),
         "quote_exact": quote.exact if quote else None,
         "quote_prefix": quote.prefix if quote else None,
         "quote_suffix": quote.suffix if quote else None,
@@ -313,8 +314,10 @@ def edit_annotation(
     if body is None and kind is None:
         raise ValidationFailed("Nothing to change.", {"body": "Send a body or a kind."})
     if body is not None:
-        annotation.body = clean_body(body)
-        annotation.body_html = render_markdown(annotation.body)
+        before, annotation.body = annotation.body, clean_body(body)
+        annotation.body_html = render_markdown(annotation.body, mention_links(annotation.body))
+        if annotation.status == AnnotationStatus.VISIBLE:
+            notify_mentions(annotation, actor, before)  # those newly named
     if kind is not None:
         annotation.kind = check_kind(kind)
     annotation.updated_at = utcnow()

@@ -27,6 +27,7 @@ from app.models.base import utcnow
 from app.models.group import JOIN_CODE_LIFETIME, new_join_code
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.names import check_group_name
+from app.services.reminders import notify_reading_assigned
 
 MAX_NAME = 120
 # Pages under /groups/ whose names a group's slug must not take.
@@ -319,6 +320,7 @@ def assign_reading(
     reading.article = article
     db.session.add(reading)
     db.session.flush()
+    notify_reading_assigned(actor, group, article)
     return reading
 
 

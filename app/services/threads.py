@@ -6,6 +6,7 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Annotation, AnnotationStatus, User
+from app.services.mentions import notify_mentions
 from app.services.notifications import notify_reply
 
 
@@ -20,10 +21,13 @@ def adjust_reply_count(annotation_id: int, delta: int) -> None:
 
 
 def became_visible(annotation: Annotation, author: User) -> None:
-    """A reply now counts for everyone: its parent's count grows and its author is told."""
+    """A reply now counts for everyone: its parent's count grows and its author is told.
+
+    Members it @mentions are told now too (not while it was held for moderation)."""
     if annotation.parent_id is not None:
         adjust_reply_count(annotation.parent_id, +1)
         notify_reply(annotation, author)
+    notify_mentions(annotation, author)
 
 
 def set_status(annotation: Annotation, status: str) -> None:

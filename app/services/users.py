@@ -98,7 +98,7 @@ def authenticate(username: str, password: str) -> User | None:
     if user is None:
         verify_password(_dummy_hash(), password)
         return None
-    if not verify_password(user.password_hash, password):
+    if not verify_password(user.password_hash, password) or user.is_disabled:
         return None
     if needs_rehash(user.password_hash):
         # The only moment the plain password is at hand: an old hash is upgraded now.
@@ -119,6 +119,15 @@ def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         message = "This is not your password."
         raise ValidationFailed("The current password is wrong.", {"current_password": message})
+    if (reason := check_password_policy(new, user.username)) is not None:
+        raise ValidationFailed("The new password is not acceptable.", {"new_password": reason})
+    user.password_hash = _hash(new)
+    end_sessions(user)
+    revoke_all_tokens(user)
+
+
+def set_password(user: User, new: str) -> None:
+    """Set a new password without the old one (a reset link, an operator); sessions end too."""
     if (reason := check_password_policy(new, user.username)) is not None:
         raise ValidationFailed("The new password is not acceptable.", {"new_password": reason})
     user.password_hash = _hash(new)

@@ -15,6 +15,9 @@ from app.web import (
     insight,
     moderation,
     notifications,
+    own_data,
+    password,
+    people,
 )
 from app.web.blueprint import bp as web_bp
 
@@ -31,5 +34,8 @@ PAGE_MODULES = (
     insight,
     moderation,
     notifications,
+    own_data,
+    password,
+    people,
 )
 BLUEPRINTS = (health.bp, web_bp)

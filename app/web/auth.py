@@ -12,7 +12,7 @@ from app import sessions, throttle
 from app.database import commit_racing
 from app.extensions import db, limiter
 from app.models import User
-from app.services import users
+from app.services import accounts, users
 from app.services.errors import Conflict, ValidationFailed
 from app.web.blueprint import bp, viewer
 from app.web.forms import LoginForm, RegisterForm, add_errors
@@ -71,13 +71,18 @@ def register() -> Any:
                     form.username.data or "", form.password.data or "", form.display_name.data
                 )
             )
+            # Whether or not the address is someone else's, the page says the same: a mail
+            # went to it (app/services/accounts.py decides which mail).
+            address = accounts.request_email(user, form.email.data or "")
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
             add_errors(form, exc)
         else:
             _start_session(user, remember=False)
             flash(
-                f"Welcome, {user.display_name}. Select words in any paragraph to reply.", "success"
+                f"Welcome, {user.display_name}. We mailed a link to {address} to confirm it. "
+                "Select words in any paragraph to reply.",
+                "success",
             )
             return _back(form)
     status = 422 if form.is_submitted() else 200

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    EmailField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -78,6 +79,12 @@ class RegisterForm(FlaskForm):
         "Display name",
         validators=[Length(max=80, message="Use at most 80 characters.")],
         description="Shown beside what you write. Leave empty to use your username.",
+    )
+    email = EmailField(
+        "Email address",
+        validators=[DataRequired("Enter your email address.")],
+        description="For a confirmation link, password resets and the mail you choose to get. "
+        "Other members never see it.",
     )
     password = PasswordField(
         "Password",

@@ -7,7 +7,7 @@ triggers: such a migration must call `create_sqlite_search_index` again (a test 
 the triggers exist at head).
 
 Revision ID: 0008_insight
-Revises: 0006_auth
+Revises: 0007_accounts
 Create Date: 2026-11-30 05:40:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0008_insight'
-down_revision = '0006_auth'
+down_revision = '0007_accounts'
 branch_labels = None
 depends_on = None
 

@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 
 from tests import factories
+from tests.authz.accounts_rows import NEW_PASSWORD, confirm_path, reset_path, unsubscribe_path
 from tests.authz.world import ACTORS, World, build_world, wipe_database
 from tests.factories import PASSWORD
 
@@ -106,6 +107,7 @@ ROWS: list[Row] = [
         form=lambda w: {
             "username": "newcomer",
             "display_name": "New",
+            "email": "newcomer@example.edu",
             "password": PASSWORD,
             "confirm": PASSWORD,
         },
@@ -714,6 +716,65 @@ WEB_ROWS: list[Row] = [
     ),
 ]
 ROWS += WEB_ROWS
+
+
+def site_admins(ok: Any, anonymous: Any = 401) -> dict[str, Any]:
+    return {**signed_in(403, anonymous), "admin": ok}
+
+
+ACCOUNT_ROWS: list[Row] = [
+    # --- accounts and mail (issue 13) -----------------------------------------------------
+    # --- your own data ----------------------------------------------------------------------
+    Row("web.profile", "GET", lambda w: "/account/profile", signed_in(200, anonymous=LOGIN)),
+    Row("web.change_profile", "POST", lambda w: "/account/profile",
+         signed_in(302, anonymous=LOGIN), form=lambda w: {"display_name": "Renamed"}),
+    Row("web.change_email", "POST", lambda w: "/account/email",
+         signed_in(302, anonymous=LOGIN), form=lambda w: {"email": "new@example.edu"}),
+    Row("web.mail_settings", "GET", lambda w: "/account/mail", signed_in(200, anonymous=LOGIN)),
+    Row("web.mail_settings", "POST", lambda w: "/account/mail",
+         signed_in(302, anonymous=LOGIN), form=lambda w: {"kind-reply": "never"}),
+    Row("web.export_data", "GET", lambda w: "/account/export", signed_in(200, anonymous=LOGIN)),
+    Row("web.delete_account", "GET", lambda w: "/account/delete",
+         signed_in(200, anonymous=LOGIN)),
+    # The only admin may not delete the account: someone must be left to run the site.
+    Row("web.delete_account", "POST", lambda w: "/account/delete",
+         {**signed_in(302, anonymous=LOGIN), "admin": 422},
+         form=lambda w: {"password": PASSWORD}),
+    Row("api.me.export_me", "GET", lambda w: f"{API}/me/export", signed_in(200)),
+    Row("api.me.delete_me", "DELETE", lambda w: f"{API}/me", {**signed_in(204), "admin": 409},
+         json=lambda w: {"password": PASSWORD}),
+    # --- links mailed to a member: the signed token is the credential -----------------------
+    Row("web.unsubscribe", "GET", unsubscribe_path, everyone(200)),
+    Row("web.unsubscribe", "POST", unsubscribe_path, everyone(200), form=lambda w: {}),
+    Row("web.forgot_password", "GET", lambda w: "/password/forgot", everyone(200)),
+    Row("web.forgot_password", "POST", lambda w: "/password/forgot", everyone(302),
+         form=lambda w: {"email": "nobody@example.edu"}),
+    # The pupil's link: anyone signed in as someone else is refused it.
+    Row("web.reset_password", "GET", reset_path, signed_in(403, anonymous=200)),
+    Row("web.reset_password", "POST", reset_path, signed_in(403, anonymous=302),
+         form=lambda w: NEW_PASSWORD),
+    Row("web.confirm_email", "GET", confirm_path, everyone(200)),
+    Row("web.confirm_email", "POST", confirm_path, signed_in(403, anonymous=400),
+        form=lambda w: {}),
+    # --- people -----------------------------------------------------------------------------
+    Row("web.person", "GET", lambda w: "/people/author", everyone(200)),
+    Row("web.admin_people", "GET", lambda w: "/admin/people", site_admins(200, anonymous=LOGIN)),
+    Row("web.admin_audit", "GET", lambda w: "/admin/audit", site_admins(200, anonymous=LOGIN)),
+    Row("web.admin_set_role", "POST", lambda w: "/admin/people/pupil/role",
+         site_admins(302, anonymous=LOGIN), form=lambda w: {"role": "instructor"}),
+    Row("web.admin_disable", "POST", lambda w: "/admin/people/pupil/disable",
+         site_admins(302, anonymous=LOGIN), form=lambda w: {}),
+    Row("web.admin_enable", "POST", lambda w: "/admin/people/pupil/enable",
+         site_admins(302, anonymous=LOGIN), form=lambda w: {}),
+    Row("web.admin_send_reset", "POST", lambda w: "/admin/people/pupil/reset",
+         site_admins(302, anonymous=LOGIN), form=lambda w: {}),
+    Row("api.people.list_users", "GET", lambda w: f"{API}/users?q=pu", site_admins(200)),
+    Row("api.people.update_user", "PATCH", lambda w: f"{API}/users/pupil", site_admins(200),
+         json=lambda w: {"role": "instructor"}),
+    Row("api.people.mentionable", "GET", lambda w: f"{API}/people/mentionable?group=seminar&q=a",
+         group_readers(200, anonymous=401)),
+]  # fmt: skip
+ROWS += ACCOUNT_ROWS
 
 IGNORED = {"static"}  # Flask's own static files
 BENCH_ONLY = "bench."  # registered only when BENCH_REFERENCE=1

@@ -64,6 +64,7 @@ def test_a_newcomer_quotes_a_phrase_and_posts_a_counterargument_in_place(open_pa
     page.goto(f"/register?next=/articles/{article.slug}")
     page.fill("input[name=username]", "newcomer")
     page.fill("input[name=display_name]", "New Comer")
+    page.fill("input[name=email]", "newcomer@example.edu")
     page.fill("input[name=password]", PASSWORD)
     page.fill("input[name=confirm]", PASSWORD)
     page.click("form.stacked-form button[type=submit]")

@@ -114,6 +114,8 @@ def argument_kind(path: str, name: str) -> str:
                 "filename": "static"}[name]  # fmt: skip
     if name in ("code", "join_code", "invite", "invite_code"):
         return "join_code"
+    if name == "token":
+        return "link_token"  # a signed link mailed to a member (app/services/links.py)
     if name.endswith("_id"):
         return "row:" + table_for(name)
     raise Unfillable(f"{path}: no kind for the URL argument <{name}> (see argument_kind)")

@@ -285,7 +285,12 @@ def test_with_redis_every_worker_sees_the_same_counts(
 def test_weak_passwords_are_refused_at_registration_with_a_reason(
     client: FlaskClient, password: str, message: str
 ) -> None:
-    data = {"username": "newcomer", "password": password, "confirm": password}
+    data = {
+        "username": "newcomer",
+        "password": password,
+        "confirm": password,
+        "email": "n@example.edu",
+    }
     response = client.post("/register", data=data)
     assert response.status_code == 422
     assert message in parse(response.data).find(id="password-error").text

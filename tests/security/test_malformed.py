@@ -235,7 +235,7 @@ def test_unicode_round_trips_through_the_page_form_and_display_names(app, world)
     registered = app.test_client().post(
         "/register",
         data={"username": "unicoder", "display_name": name, "password": PASSWORD,
-              "confirm": PASSWORD},
+              "confirm": PASSWORD, "email": "unicoder@example.edu"},
     )  # fmt: skip
     assert registered.status_code == 302
     db.session.expire_all()

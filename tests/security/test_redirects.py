@@ -81,7 +81,7 @@ def test_signing_in_or_registering_never_sends_the_browser_off_site(app: Flask, 
         registered = app.test_client().post(
             "/register",
             data={"username": f"newcomer{n}", "password": PASSWORD, "confirm": PASSWORD,
-                  "next": target},
+                  "email": f"newcomer{n}@example.edu", "next": target},
         )  # fmt: skip
         for what, location, at in (
             ("the form's next", kept, "/login"),

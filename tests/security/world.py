@@ -58,6 +58,7 @@ class World:
                 "user": self.pupil.username,
                 "join_code": self.group.join_code,
                 "static": "css/site.css",
+                "link_token": "forged.link-token",
                 **overrides,
             }
         )

@@ -99,6 +99,8 @@ class XssWorld:
             return [self.group.join_code]
         if kind == "static":
             return []
+        if kind == "link_token":
+            return ["forged.link-token"]
         if kind.startswith("row:"):
             return _rows(kind.removeprefix("row:"), viewer)
         raise Unfillable(kind)

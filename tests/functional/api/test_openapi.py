@@ -55,6 +55,8 @@ def test_the_contract_calls_are_all_there(doc) -> None:
         ("post", "/articles/{slug}/annotations"), ("get", "/annotations/{annotation_id}"),
         ("patch", "/annotations/{annotation_id}"), ("delete", "/annotations/{annotation_id}"),
         ("get", "/openapi.json"),
+        # CONTRACT §8
+        ("get", "/users"), ("patch", "/users/{username}"), ("get", "/me/export"), ("delete", "/me"),
     } <= _documented(doc)  # fmt: skip
 
 

@@ -29,6 +29,7 @@ def _register(client, **overrides):  # type: ignore[no-untyped-def]
     data = {
         "username": "newcomer",
         "display_name": "New Comer",
+        "email": "newcomer@example.edu",
         "password": PASSWORD,
         "confirm": PASSWORD,
     } | overrides
