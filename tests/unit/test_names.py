@@ -89,7 +89,7 @@ def test_the_register_page_explains_a_look_alike(client: FlaskClient, make) -> N
     response = client.post(
         "/register",
         data={"username": "mimic", "display_name": f"{CYRILLIC_A}da".upper(),
-              "password": PASSWORD, "confirm": PASSWORD},
+              "email": "mimic@example.edu", "password": PASSWORD, "confirm": PASSWORD},
     )  # fmt: skip
     assert response.status_code == 422
     assert "reads differently" in response.get_data(as_text=True)
