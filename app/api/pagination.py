@@ -11,9 +11,10 @@ from typing import Annotated, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from app.routing import MAX_ID
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 _VERSION = "v1"
 _CURSOR_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _BAD_CURSOR = "This cursor was not given out by the API; start again without it."

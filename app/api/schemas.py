@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from app.api.pagination import MAX_ID, PageQuery
+from app.api.pagination import PageQuery
 from app.models import (
     AnnotationKind,
     AnnotationStatus,
@@ -23,6 +23,7 @@ from app.models import (
     Premoderation,
     Role,
 )
+from app.routing import MAX_ID
 from app.services.errors import ValidationFailed
 
 
