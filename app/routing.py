@@ -17,17 +17,32 @@ from werkzeug.routing import BaseConverter
 from app.services.groups import RESERVED_SLUGS
 
 MAX_ID = 2**31 - 1
+
+
+def decimal_range_pattern(top: int) -> str:
+    """A regular expression matching exactly the decimals 1..top (ASCII digits, no sign, no
+    leading zero): the bound is in the pattern, so a schema can state it for strings too."""
+    digits = str(top)
+    shorter = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    same_length = []
+    for i, digit in enumerate(digits):
+        low = "1" if i == 0 else "0"
+        if int(digit) > int(low):
+            rest = len(digits) - i - 1
+            tail = f"[0-9]{{{rest}}}" if rest else ""
+            same_length.append(f"{digits[:i]}[{low}-{int(digit) - 1}]{tail}")
+    return "(?:" + "|".join([*shorter, *same_length, digits]) + ")"
+
+
 # Canonical decimal only: ASCII digits (str.isdigit also accepts '²' and '٣'), no sign, no
-# leading zero, at most as many digits as MAX_ID has.
-_ID = re.compile(r"[1-9][0-9]{0,9}")
+# leading zero, 1 to MAX_ID.
+ID_PATTERN = decimal_range_pattern(MAX_ID)
+_ID = re.compile(ID_PATTERN)
 
 
 def parse_id(raw: str | None) -> int | None:
     """The id `raw` spells (1 to MAX_ID), or None for anything else."""
-    if raw is None or not _ID.fullmatch(raw):
-        return None
-    value = int(raw)
-    return value if value <= MAX_ID else None
+    return int(raw) if raw is not None and _ID.fullmatch(raw) else None
 
 
 def id_arg(name: str) -> int | None:

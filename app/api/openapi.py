@@ -262,8 +262,8 @@ def build_document(app: Flask) -> dict[str, Any]:
                 "Read an article together and annotate it block by block. Authenticate with "
                 "`POST /tokens` (HTTP Basic) and send `Authorization: Bearer <token>`; the "
                 "app's own pages may use the session cookie with an X-CSRFToken header. "
-                "Lists are paginated by keyset: pass `next` back as `?cursor=`. An empty query "
-                "parameter counts as absent."
+                "Lists are paginated by keyset: pass `next` back as `?cursor=`, and leave the "
+                "parameter out for the first page (an empty value is refused, as the schema says)."
             ),
         },
         "servers": [{"url": PREFIX}],
