@@ -17,7 +17,8 @@ nothing to do. Otherwise add what it needs to `build_api_world` (a row, through 
 and a line to `PARAMETERS` naming the parameter ("path.<name>", "query.<name>" or
 "body.<field>") and the values it should take; or, for one operation only, to
 `OPERATION_PARAMETERS` under its operationId. An operation that only an admin (or only some
-new kind of caller) may use needs that caller in `CALLERS`. The test fails, naming the
+new kind of caller) may use needs that caller in `CALLERS`; one that ends the caller's own
+access (revokes its token, closes its account) goes in `THROWAWAY`. The test fails, naming the
 operation, when one never succeeds or never answers its documented 403.
 """
 
@@ -127,6 +128,10 @@ OPERATION_PARAMETERS: dict[str, dict[str, Callable[[ApiWorld], list[Any]]]] = {
     # Leaving "essay" would turn the rest of the run into 404s: leave the spare group.
     "groups_leave_group": {"path.slug": lambda w: [w.spare.slug]},
 }
+# Operations that end the access they are sent with: each request gets fresh credentials,
+# "token" (another token of the caller) or "account" (a new account of the caller's role, for
+# an operation that closes its own account), so that the rest of the run keeps its caller.
+THROWAWAY: dict[tuple[str, str], str] = {("DELETE", "/tokens"): "token"}
 # operationId → how many times the usual number of examples it gets: an operation whose
 # interesting answers need several fields right at once (a suspended member's post to the
 # group: a real anchor, the group, no parent) gets more tries.

@@ -19,10 +19,12 @@ import random
 import re
 import threading
 import time
+from base64 import b64encode
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import count
 from typing import Any
 
 import pytest
@@ -33,10 +35,17 @@ from schemathesis.engine import Status, events
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.extensions import db
+from app.models import User
 from app.services.tokens import issue_token
 from tests.conftest import _wipe
 from tests.factories import PASSWORD, Factories
-from tests.security.api_world import CALLERS, ApiWorld, build_api_world, parameter_config
+from tests.security.api_world import (
+    CALLERS,
+    THROWAWAY,
+    ApiWorld,
+    build_api_world,
+    parameter_config,
+)
 
 SEED = 20261130
 EXAMPLES = 8  # per operation and phase in the suite; make check-api raises it
@@ -131,14 +140,23 @@ def _app_context(app: Flask) -> Iterator[None]:
         db.session.remove()
 
 
-def _authenticate(schema: Any, app: Flask, username: str) -> None:
-    """Bearer for the caller; Basic for POST /tokens; a throwaway token for DELETE /tokens
-    (revoking the caller's own would leave the rest of the run a correct, useless 401)."""
-    from app.models import User
+def _authenticate(schema: Any, app: Flask, username: str, document: dict[str, Any]) -> None:
+    """Each request's credentials: Basic where the document asks for it (POST /tokens), else
+    the caller's Bearer token; for THROWAWAY operations (which end the access they are sent
+    with) a fresh token, or a fresh account, so the rest of the run keeps its caller."""
+    basic_auth = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if {"basic": []} in operation.get("security", [])
+    }
+    fresh = count(1)
 
-    def token_for(name: str) -> str:
+    def token_for(name: str, new_account: bool = False) -> str:
         with _app_context(app):
             user = db.session.query(User).filter_by(username=name).one()
+            if new_account:
+                user = Factories.user(f"{name}-spare{next(fresh)}", role=user.role)
             raw, _ = issue_token(user)
             db.session.commit()
         return raw
@@ -148,13 +166,11 @@ def _authenticate(schema: Any, app: Flask, username: str) -> None:
     @schema.auth(refresh_interval=None)
     class Caller:
         def get(self, case: Any, context: Any) -> str:
-            if case.operation.path == "/tokens" and case.method.upper() == "DELETE":
-                return f"Bearer {token_for(username)}"
-            if case.operation.path == "/tokens":
-                import base64
-
-                basic = base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
-                return f"Basic {basic}"
+            key = (case.method.upper(), case.operation.path)
+            if key in basic_auth:
+                return "Basic " + b64encode(f"{username}:{PASSWORD}".encode()).decode()
+            if key in THROWAWAY:
+                return f"Bearer {token_for(username, new_account=THROWAWAY[key] == 'account')}"
             return f"Bearer {caller_token}"
 
         def set(self, case: Any, data: str, context: Any) -> None:
@@ -209,7 +225,7 @@ def _run(
     coverage = username == next(iter(CALLERS))
     config = _config(document, world, seed, examples, deterministic, coverage)
     schema = schemathesis.openapi.from_url(f"{base}/api/v1/openapi.json", config=config)
-    _authenticate(schema, app, username)
+    _authenticate(schema, app, username, document)
     for event in schemathesis.engine.from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
             _record(event, username, seed, outcome)
