@@ -8,6 +8,7 @@ Every route of the URL map with an id in its path is swept, so new ones are cove
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from flask.testing import FlaskClient
 from app.api.pagination import encode_cursor
 from app.extensions import db
 from app.models import Annotation
-from app.routing import MAX_ID, parse_id
+from app.routing import MAX_ID, decimal_range_pattern, parse_id
 from tests.security.conftest import sign_in
 from tests.security.routes import routes
 from tests.security.world import World, build_world
@@ -53,6 +54,14 @@ def test_parse_id_takes_canonical_ids_in_range_only() -> None:
     refused = ["", "0", "-1", "+1", "007", " 1", "1 ", "1.0", "1e3", "²", "٣", "abc",
                str(MAX_ID + 1), "9" * 40, None]  # fmt: skip
     assert [parse_id(s) for s in refused] == [None] * len(refused)
+
+
+@pytest.mark.parametrize("top", [1, 9, 10, 19, 20, 99, 100, 101, 909, 1000, 2147, 30517])
+def test_the_range_pattern_matches_exactly_one_to_top(top: int) -> None:
+    pattern = re.compile(decimal_range_pattern(top))
+    matched = [n for n in range(0, top * 3 + 20) if pattern.fullmatch(str(n))]
+    assert matched == list(range(1, top + 1))
+    assert not pattern.fullmatch("0" + str(top))
 
 
 @pytest.mark.parametrize("huge", HUGE)
