@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n 2 --dist loadscope
 export COUNTERPOINT_ENV ?= development
 
 .DEFAULT_GOAL := help
-.PHONY: help install run db demo test test-sqlite test-postgres lint fmt bench bench-quick bench-live check check-reliability clean
+.PHONY: help install run db demo test test-sqlite test-postgres lint fmt bench bench-quick bench-live check check-api check-reliability clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -45,6 +45,18 @@ test: install ## Run the whole suite on SQLite, and on PostgreSQL too when TEST_
 check-reliability: install ## Load, kill -9 and database-outage checks on a real gunicorn (< 5 min)
 	$(BIN)/pytest -m reliability -s -p no:cacheprovider tests/reliability
 
+# The suite runs schemathesis with a fixed seed; this is the same run with a random one and more
+# examples. API_CHECK_SEED=N replays a seed it printed; API_CHECK_EXAMPLES sets the examples.
+API_CHECK_EXAMPLES ?= 40
+check-api: install ## A long schemathesis run with a random seed, on SQLite (and PostgreSQL if TEST_DATABASE_URL)
+	env -u TEST_DATABASE_URL API_CHECK_SEED="$(API_CHECK_SEED)" API_CHECK_EXAMPLES=$(API_CHECK_EXAMPLES) \
+		$(BIN)/pytest -s -q -p no:cacheprovider tests/security/test_schemathesis.py
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
+		API_CHECK_SEED="$(API_CHECK_SEED)" API_CHECK_EXAMPLES=$(API_CHECK_EXAMPLES) \
+			$(BIN)/pytest -s -q -p no:cacheprovider tests/security/test_schemathesis.py; \
+	fi
+
 test-sqlite: install ## Run the suite on SQLite only
 	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
@@ -68,7 +80,7 @@ bench-quick: install ## A short benchmark run (under a minute)
 bench-live: install ## What 1,000 idle live readers cost gunicorn (writes bench/live_results.md)
 	$(BIN)/python -m bench.live_idle
 
-check: lint test ## Everything CI checks
+check: lint test check-api ## Everything CI checks, and the long API check
 
 clean: ## Remove the virtualenv, caches and the development database
 	rm -rf $(VENV) .pytest_cache .ruff_cache instance/counterpoint.sqlite3*

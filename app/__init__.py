@@ -16,7 +16,7 @@ ENV_KEYS = ("COUNTERPOINT_ENV", "DATABASE_URL", "SECRET_KEY", "REDIS_URL", "RATE
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` may override environment settings (ENV_KEYS) and Flask keys."""
-    from app import benchref, cli, database, errors, limits, security, sessions, throttle
+    from app import benchref, cli, database, errors, limits, routing, security, sessions, throttle
     from app.api import bp as api_bp
     from app.config import load_settings
     from app.extensions import compress, csrf, db, limiter, login_manager, migrate
@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    routing.init_app(app)  # the <id:...> and <group:...> converters the routes below use
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

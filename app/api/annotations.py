@@ -12,7 +12,7 @@ from app.api.auth import caller, require_user
 from app.api.inputs import json_body, query_args
 from app.api.loaders import load_article, load_article_with_block
 from app.api.openapi import operation
-from app.api.pagination import MAX_ID, split_page
+from app.api.pagination import split_page
 from app.api.presenters import present_annotation, present_page
 from app.api.schemas import (
     AnnotationCreate,
@@ -28,7 +28,7 @@ from app.services import annotations, helpful, reading, search
 from app.services.annotations import NewAnnotation, Quote
 
 bp = Blueprint("annotations", __name__)
-ONE = f"/annotations/<int(max={MAX_ID}):annotation_id>"
+ONE = "/annotations/<id:annotation_id>"
 
 
 @bp.get("/articles/<slug>/annotations")

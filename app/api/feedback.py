@@ -10,14 +10,14 @@ from flask.typing import ResponseReturnValue
 from app.api.auth import require_user
 from app.api.inputs import json_body, query_args
 from app.api.openapi import operation
-from app.api.pagination import MAX_ID, PageQuery, split_page
+from app.api.pagination import PageQuery, split_page
 from app.api.presenters import present_feedback, present_page
 from app.api.schemas import FeedbackCreate, FeedbackOut, FeedbackPage
 from app.extensions import db
 from app.services import annotations, feedback
 
 bp = Blueprint("feedback", __name__)
-ONE = f"/annotations/<int(max={MAX_ID}):annotation_id>/feedback"
+ONE = "/annotations/<id:annotation_id>/feedback"
 
 
 @bp.post(ONE)

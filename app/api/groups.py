@@ -42,7 +42,7 @@ from app.models import Group, User
 from app.services import groups
 
 bp = Blueprint("groups", __name__)
-ONE = "/groups/<slug>"
+ONE = "/groups/<group:slug>"  # not "join": POST /groups/join is its own route
 MEMBER = f"{ONE}/members/<username>"
 # A join code is a secret of 8 characters from 31: guessing one takes far more tries than this.
 JOIN_LIMIT = "20 per minute; 200 per hour"

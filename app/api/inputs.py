@@ -61,10 +61,10 @@ def _validate(model: type[M], raw: bytes) -> M:
 def query_args(model: type[M]) -> M:
     """The query string as `model`; 422 if invalid.
 
-    The first value of each parameter counts, and an empty one is taken as absent, so that
-    `?cursor=` (a client with no cursor yet) asks for the first page.
+    The first value of each parameter counts. An empty one is a value like any other, judged by
+    the parameter's schema as the document states it (`?cursor=` is not a cursor: a 422).
     """
-    args = {name: value for name, value in request.args.items() if value != ""}
+    args = dict(request.args.items())
     try:
         return model.model_validate(args)
     except ValidationError as exc:

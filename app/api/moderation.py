@@ -15,7 +15,7 @@ from app.api.auth import require_user
 from app.api.inputs import json_body, optional_json_body, query_args
 from app.api.loaders import load_group, load_user
 from app.api.openapi import operation
-from app.api.pagination import MAX_ID, PageQuery, split_page
+from app.api.pagination import PageQuery, split_page
 from app.api.presenters import (
     present_annotation,
     present_flag,
@@ -41,8 +41,8 @@ from app.models.base import utcnow
 from app.services import annotations, moderation
 
 bp = Blueprint("moderation", __name__)
-ONE = f"/annotations/<int(max={MAX_ID}):annotation_id>"
-GROUP = "/groups/<slug>"
+ONE = "/annotations/<id:annotation_id>"
+GROUP = "/groups/<group:slug>"
 
 
 @bp.post(f"{ONE}/flags")

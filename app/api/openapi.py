@@ -20,6 +20,7 @@ from werkzeug.routing import Rule
 from app.api.schemas import ErrorOut
 from app.errors import CODES
 from app.extensions import limiter
+from app.routing import MAX_ID
 
 PREFIX = "/api/v1"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -127,7 +128,7 @@ _PARAM = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
 
 def openapi_path(rule: str) -> str:
-    """'/api/v1/annotations/<int(max=9):annotation_id>' → '/annotations/{annotation_id}'."""
+    """'/api/v1/annotations/<id:annotation_id>' → '/annotations/{annotation_id}'."""
     return _PARAM.sub(lambda m: "{" + m["name"] + "}", rule.removeprefix(PREFIX))
 
 
@@ -141,10 +142,16 @@ def api_rules(app: Flask) -> list[tuple[str, str, Rule]]:
     return found
 
 
+# The schema of each converter's values (app/routing.py); a plain segment is any string.
+_CONVERTER_SCHEMAS: dict[str, dict[str, Any]] = {
+    "id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+}
+
+
 def _path_parameters(rule: Rule) -> list[dict[str, Any]]:
     params = []
     for match in _PARAM.finditer(rule.rule):
-        schema = {"type": "integer"} if match["converter"] == "int" else {"type": "string"}
+        schema = dict(_CONVERTER_SCHEMAS.get(match["converter"] or "", {"type": "string"}))
         params.append({"name": match["name"], "in": "path", "required": True, "schema": schema})
     return params
 
@@ -277,8 +284,8 @@ def build_document(app: Flask) -> dict[str, Any]:
                 "Read an article together and annotate it block by block. Authenticate with "
                 "`POST /tokens` (HTTP Basic) and send `Authorization: Bearer <token>`; the "
                 "app's own pages may use the session cookie with an X-CSRFToken header. "
-                "Lists are paginated by keyset: pass `next` back as `?cursor=`. An empty query "
-                "parameter counts as absent."
+                "Lists are paginated by keyset: pass `next` back as `?cursor=`, and leave the "
+                "parameter out for the first page (an empty value is refused, as the schema says)."
             ),
         },
         "servers": [{"url": PREFIX}],

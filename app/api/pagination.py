@@ -1,44 +1,37 @@
-"""Keyset pagination: opaque cursors over ids, and the ?limit/?cursor query parameters."""
+"""Keyset pagination: cursors over ids, and the ?limit/?cursor query parameters."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from collections.abc import Callable, Sequence
 from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from app.routing import ID_PATTERN, parse_id
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
-_VERSION = "v1"
-_CURSOR_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# A cursor is the id of the last item shown, in decimal. The pattern documents exactly the
+# cursors the API gives out, so every value the schema allows is a cursor it accepts (and
+# "", "0" or a number past the largest id are refused by the schema and the API alike).
+CURSOR_PATTERN = f"^{ID_PATTERN}$"
 _BAD_CURSOR = "This cursor was not given out by the API; start again without it."
 
 T = TypeVar("T")
 
 
 def encode_cursor(last_id: int) -> str:
-    """An opaque cursor meaning 'after the item with this id' (versioned, so it can change)."""
-    raw = f"{_VERSION}:{last_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    """The cursor meaning 'after the item with this id'."""
+    return str(last_id)
 
 
 def decode_cursor(cursor: str) -> int:
     """The id a cursor from encode_cursor stands for; ValueError for anything else."""
-    if not _CURSOR_RE.match(cursor):
+    last_id = parse_id(cursor)
+    if last_id is None:
         raise ValueError(_BAD_CURSOR)
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError):
-        raise ValueError(_BAD_CURSOR) from None
-    version, _, digits = raw.partition(":")
-    if version != _VERSION or not digits.isdigit() or not 0 <= int(digits) <= MAX_ID:
-        raise ValueError(_BAD_CURSOR)
-    return int(digits)
+    return last_id
 
 
 def _cursor(value: object) -> int:
@@ -57,8 +50,8 @@ Cursor = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": _CURSOR_RE.pattern,
-            "description": "The `next` value of the previous page.",
+            "pattern": CURSOR_PATTERN,
+            "description": "The `next` value of the previous page, passed back as it came.",
         }
     ),
 ]

@@ -10,9 +10,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+)
 
-from app.api.pagination import MAX_ID, PageQuery
+from app.api.pagination import PageQuery
 from app.models import (
     AnnotationKind,
     AnnotationStatus,
@@ -23,6 +30,7 @@ from app.models import (
     Premoderation,
     Role,
 )
+from app.routing import MAX_ID
 from app.services.errors import ValidationFailed
 from app.services.reading import Sort
 
@@ -38,7 +46,33 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 # Documents a rule the services enforce (with friendlier messages than a schema's): some
 # non-blank text is required.
 NON_BLANK: dict[str, Any] = {"minLength": 1, "pattern": r"\S"}
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _integral(value: object) -> object:
+    # JSON Schema counts 3.0 as an integer, as JSON itself does: take it as 3.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_integral)]
+Id = Annotated[Int, Field(ge=1, le=MAX_ID)]
+
+
+def _not_null(name: str) -> dict[str, Any]:
+    return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+
+
+def at_least_one(*names: str) -> dict[str, Any]:
+    """The schema of "at least one of these fields, and not null" (what the service requires)."""
+    return {"anyOf": [_not_null(name) for name in names]}
+
+
+def exactly_one(*names: str) -> dict[str, Any]:
+    """The schema of "exactly one of these fields is given (not null)"."""
+    return {"oneOf": [_not_null(name) for name in names]}
+
+
 # Why a moderator acted (or a flag was raised): optional, at most 1,000 characters.
 Reason = Annotated[
     Annotated[str, Field(max_length=1000), AfterValidator(_no_nul)] | None,
@@ -90,7 +124,7 @@ class AnnotationCreate(Request):
 class AnnotationUpdate(Request):
     """At least one of `body` and `kind`."""
 
-    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+    model_config = ConfigDict(json_schema_extra=at_least_one("body", "kind"))
 
     body: Text | None = Field(
         None,
@@ -160,13 +194,13 @@ class PremoderationIn(Request):
         description="`off`; `new_members`: a member's first `posts` posts wait for approval; "
         "`all`: every member's post does."
     )
-    posts: int | None = Field(None, ge=1, le=100, description="For `new_members` (default 3).")
+    posts: Int | None = Field(None, ge=1, le=100, description="For `new_members` (default 3).")
 
 
 class GroupUpdate(Request):
     """At least one of the fields; each real change is logged."""
 
-    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+    model_config = ConfigDict(json_schema_extra=at_least_one("name", "archived", "premoderation"))
 
     name: Text | None = Field(None, description="1–120 characters.", json_schema_extra=NON_BLANK)
     archived: bool | None = Field(
@@ -191,10 +225,12 @@ class RemovalIn(Request):
 class SuspensionCreate(Request):
     """Either `until` or `days`."""
 
+    model_config = ConfigDict(json_schema_extra=exactly_one("until", "days"))
+
     until: AwareDatetime | None = Field(
         None, description="When the suspension ends (ISO 8601 with a zone), within a year."
     )
-    days: int | None = Field(None, ge=1, le=365, description="Or: for this many days from now.")
+    days: Int | None = Field(None, ge=1, le=365, description="Or: for this many days from now.")
     reason: Reason = None
 
     def end(self, now: datetime) -> datetime:

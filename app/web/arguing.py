@@ -17,7 +17,7 @@ from app.web.forms import ToggleForm
 from app.web.present import Viewing
 
 
-@bp.post("/annotations/<int:annotation_id>/helpful")
+@bp.post("/annotations/<id:annotation_id>/helpful")
 @limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def mark_helpful(annotation_id: int) -> Response:
     user = require_user(back_to=url_for("web.annotation", annotation_id=annotation_id))
@@ -35,7 +35,7 @@ def mark_helpful(annotation_id: int) -> Response:
     return run_action(form, act, back)
 
 
-@bp.post("/annotations/<int:annotation_id>/answer")
+@bp.post("/annotations/<id:annotation_id>/answer")
 @limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def mark_answer(annotation_id: int) -> Response:
     user = require_user(back_to=url_for("web.annotation", annotation_id=annotation_id))

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.models import Annotation, Article, Block, Group
+from app.routing import parse_id
 from app.services import annotations, feedback, groups, helpful, reading
 from app.services.errors import NotFound
 from app.web import caching, debate
@@ -139,7 +140,7 @@ def block(slug: str, anchor: str) -> tuple[str, int]:
     return render_block_page(article, block, selected_group(), open_form=_requested_form())
 
 
-@bp.get("/annotations/<int:annotation_id>")
+@bp.get("/annotations/<id:annotation_id>")
 def annotation(annotation_id: int) -> Response:
     return redirect(in_context(annotations.get_annotation(viewer(), annotation_id)))
 
@@ -159,9 +160,8 @@ def in_context(note: Annotation) -> str:
 def _requested_form() -> tuple[str, int] | None:
     """`?reply=<id>` or `?edit=<id>`: the no-JS way to open a form under an annotation."""
     for what in ("reply", "edit"):
-        raw = request.args.get(what, "")
-        if raw.isdigit():
-            return what, int(raw)
+        if (target := parse_id(request.args.get(what))) is not None:
+            return what, target
     return None
 
 

@@ -35,7 +35,7 @@ def _duration(span: timedelta) -> str:
     return f"{hours} hour{'s' if hours != 1 else ''}"
 
 
-@bp.post("/account/sessions/<int:session_id>/end")
+@bp.post("/account/sessions/<id:session_id>/end")
 @limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def end_device_session(session_id: int) -> Response:
     user = require_user()

@@ -66,7 +66,7 @@ def _posted_message(note: Annotation) -> str:
     return "Your reply is posted." if note.parent_id else "Your note is posted."
 
 
-@bp.post("/annotations/<int:annotation_id>/edit")
+@bp.post("/annotations/<id:annotation_id>/edit")
 @limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def edit_annotation(annotation_id: int) -> Any:
     # A lock (409, said on the form) is the service's to explain; anyone else's note is a 403.
@@ -88,7 +88,7 @@ def edit_annotation(annotation_id: int) -> Any:
     return redirect(back)
 
 
-@bp.post("/annotations/<int:annotation_id>/delete")
+@bp.post("/annotations/<id:annotation_id>/delete")
 @limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def delete_annotation(annotation_id: int) -> Any:
     note = _own(annotation_id, permissions.can_delete_annotation)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -17,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from app.models import AnnotationKind, FlagReason
+from app.routing import parse_id
 from app.services.annotations import NewAnnotation, Quote
 from app.services.errors import DomainError
 from app.services.users import MIN_PASSWORD
@@ -115,8 +118,16 @@ class AnnotationForm(FlaskForm):
     quote_suffix = HiddenField()
 
     def parent_id(self) -> int | None:
-        raw = (self.parent.data or "").strip()
-        return int(raw) if raw.isdigit() else None
+        return parse_id((self.parent.data or "").strip())
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        # Not an id (or out of range): it names no annotation, so there is nothing to reply to.
+        # A hidden field's mistake is the form's own, as add_errors reports the service's.
+        if (self.parent.data or "").strip() and self.parent_id() is None:
+            self.form_errors.append("No such annotation to reply to.")
+            return False
+        return valid
 
     def to_new(self, anchor: str) -> NewAnnotation:
         quote = None

@@ -12,6 +12,7 @@ from app import permissions, throttle
 from app.database import commit_racing
 from app.extensions import db, limiter
 from app.models import Annotation, AnnotationStatus, Group
+from app.routing import id_arg
 from app.services import annotations, feedback, moderation, reading
 from app.services.errors import Conflict, Forbidden, ValidationFailed
 from app.web.actions import back_to, require_user, run_action
@@ -52,7 +53,7 @@ def _note(annotation_id: int) -> Annotation:
     return annotations.get_annotation(user, annotation_id)
 
 
-@bp.route("/annotations/<int:annotation_id>/flag", methods=["GET", "POST"])
+@bp.route("/annotations/<id:annotation_id>/flag", methods=["GET", "POST"])
 @limiter.limit(throttle.WRITE_RATE, methods=["POST"], key_func=throttle.user_or_address)
 def flag_annotation(annotation_id: int) -> Any:
     note = _note(annotation_id)
@@ -83,7 +84,7 @@ def flag_annotation(annotation_id: int) -> Any:
     ), status
 
 
-@bp.post("/annotations/<int:annotation_id>/moderate")
+@bp.post("/annotations/<id:annotation_id>/moderate")
 @limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def moderate_annotation(annotation_id: int) -> Response:
     note = _note(annotation_id)
@@ -104,7 +105,7 @@ def moderate_annotation(annotation_id: int) -> Response:
     return run_action(form, act, back)
 
 
-@bp.route("/annotations/<int:annotation_id>/feedback", methods=["GET", "POST"])
+@bp.route("/annotations/<id:annotation_id>/feedback", methods=["GET", "POST"])
 @limiter.limit(throttle.WRITE_RATE, methods=["POST"], key_func=throttle.user_or_address)
 def give_feedback(annotation_id: int) -> Any:
     note = _note(annotation_id)
@@ -151,7 +152,7 @@ def public_queue() -> str:
 
 
 def _queue_page(user: Any, group: Group | None) -> str:
-    after = request.args.get("after", type=int)
+    after = id_arg("after")
     items = moderation.moderation_queue(user, group, QUEUE_PAGE + 1, after_id=after)
     more = len(items) > QUEUE_PAGE
     items = items[:QUEUE_PAGE]
@@ -199,7 +200,7 @@ def public_moderation_log() -> str:
 
 
 def _log_page(user: Any, group: Group | None) -> str:
-    before = request.args.get("before", type=int)
+    before = id_arg("before")
     entries = moderation.moderation_log(user, group, LOG_PAGE + 1, before_id=before)
     more = len(entries) > LOG_PAGE
     entries = entries[:LOG_PAGE]
@@ -221,7 +222,7 @@ def _log_url(group: Group | None, before: int) -> str:
     return url_for("web.moderation_log", slug=group.slug, before=before)
 
 
-@bp.post("/groups/<slug>/moderation/log/<int:entry_id>/undo")
+@bp.post("/groups/<slug>/moderation/log/<id:entry_id>/undo")
 @limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def undo_moderation(slug: str, entry_id: int) -> Response:
     user = require_user()
@@ -229,7 +230,7 @@ def undo_moderation(slug: str, entry_id: int) -> Response:
     return _undo(user, group, entry_id, url_for("web.moderation_log", slug=slug))
 
 
-@bp.post("/moderation/public/log/<int:entry_id>/undo")
+@bp.post("/moderation/public/log/<id:entry_id>/undo")
 @limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def undo_public_moderation(entry_id: int) -> Response:
     return _undo(require_user(), None, entry_id, url_for("web.public_moderation_log"))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from app.extensions import db
+from app.routing import id_arg
 from app.services import annotations, notifications
 from app.services.errors import NotFound
 from app.web.actions import require_user, run_action
@@ -19,7 +20,7 @@ PAGE = 50
 @bp.get("/notifications", endpoint="notifications")
 def notifications_page() -> str:
     user = require_user()
-    before = request.args.get("before", type=int)
+    before = id_arg("before")
     items = notifications.list_notifications(user, limit=PAGE + 1, before_id=before)
     more = len(items) > PAGE
     items = items[:PAGE]
@@ -32,7 +33,7 @@ def notifications_page() -> str:
     )
 
 
-@bp.get("/notifications/<int:notification_id>")
+@bp.get("/notifications/<id:notification_id>")
 def open_notification(notification_id: int) -> Response:
     """Mark it read and go to what it is about, in its discussion."""
     user = require_user()

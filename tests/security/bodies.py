@@ -46,7 +46,8 @@ def _example(doc: dict[str, Any], schema: dict[str, Any], name: str, names: dict
     if "$ref" in schema:
         return _example(doc, _resolve(doc, schema["$ref"]), name, names)
     for key in ("anyOf", "oneOf"):
-        if key in schema:
+        # On an object with properties, anyOf/oneOf only constrain which are given (below).
+        if key in schema and "properties" not in schema:
             options = [s for s in schema[key] if s.get("type") != "null"]
             return _example(doc, options[0], name, names)
     if name in names:
