@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from app.importing.draft import ArticleDraft, DraftAside, DraftBlock
@@ -44,7 +45,7 @@ def parse_article(source: str, fmt: str) -> ArticleDraft:
         )
     text = source.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     chunks, fallback_title = READERS[fmt](text)
-    return build_draft(chunks, fmt, fallback_title)
+    return replace(build_draft(chunks, fmt, fallback_title), source=text)
 
 
 def parse_file(path: Path, fmt: str | None = None) -> ArticleDraft:

@@ -77,6 +77,7 @@ class ArticleDraft:
     blocks: tuple[DraftBlock, ...] = ()
     asides: tuple[DraftAside, ...] = ()
     format: str = "md"
+    source: str = ""  # the document it was parsed from, kept as the revision's source
 
     @property
     def heading_count(self) -> int:

@@ -1,7 +1,7 @@
 """The data model: every table the app stores, importable from one place."""
 
 from app.models.annotation import Annotation, AnnotationKind, AnnotationStatus, Visibility
-from app.models.article import Article, Block, BlockKind
+from app.models.article import Article, ArticleRevision, Block, BlockKind
 from app.models.group import (
     Feedback,
     Flag,
@@ -25,6 +25,7 @@ __all__ = [
     "AnnotationStatus",
     "ApiToken",
     "Article",
+    "ArticleRevision",
     "Block",
     "BlockKind",
     "Feedback",

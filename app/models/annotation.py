@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -89,6 +89,13 @@ class Annotation(db.Model):
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     # Direct replies that count for everyone (visible status); kept by the services.
     reply_count: Mapped[int] = mapped_column(default=0)
+    # Its text is gone from the article (a revision removed or rewrote it): never deleted,
+    # shown at the article's end until someone re-attaches it.
+    orphaned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Where the quote lies now in its block's current text, in code points (None: no quote, or
+    # orphaned). quote_exact keeps the author's original words.
+    quote_start: Mapped[int | None] = mapped_column()
+    quote_end: Mapped[int | None] = mapped_column()
     # The latest moderator's reason, shown to the author of a hidden annotation.
     moderation_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -109,6 +116,12 @@ class Annotation(db.Model):
             "prefix": self.quote_prefix or "",
             "suffix": self.quote_suffix or "",
         }
+
+    @property
+    def quote_range(self) -> dict[str, int] | None:
+        if self.quote_start is None or self.quote_end is None or self.orphaned:
+            return None
+        return {"start": self.quote_start, "end": self.quote_end}
 
     @property
     def is_edited(self) -> bool:

@@ -197,6 +197,7 @@ class NotificationKind(enum.StrEnum):
     COUNTER = "counter"
     MODERATED = "moderated"
     FEEDBACK = "feedback"
+    ORPHANED = "orphaned"  # a revision took away the text the annotation was about
 
 
 class Notification(db.Model):

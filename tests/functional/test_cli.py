@@ -90,8 +90,11 @@ def test_reimporting_reports_the_changes_and_then_that_nothing_changed(
     updated = runner.invoke(args=["articles", "import", str(path)])
     unchanged = runner.invoke(args=["articles", "import", str(path)])
     assert updated.exit_code == unchanged.exit_code == 0
-    assert updated.output.startswith("Updated 'A Small Article' (a-small-article): 4 blocks")
-    assert "1 added, 0 edited, 0 removed, 0 kept for their annotations." in updated.output
+    assert updated.output.startswith(
+        "Revised 'A Small Article' (a-small-article) to revision 2: 4 blocks"
+    )
+    assert "Blocks: 3 kept, 0 moved, 0 edited, 1 added, 0 removed." in updated.output
+    assert "Annotations: 0 anchored, 0 reanchored, 0 orphaned." in updated.output
     assert unchanged.output == (
         "'A Small Article' (a-small-article) is already up to date: nothing changed.\n"
     )
