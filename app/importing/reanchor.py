@@ -56,7 +56,7 @@ class Found:
 
 def plan_blocks(old: Sequence[Key], new: Sequence[Key]) -> BlockPlan:
     """Pair old and new blocks: unchanged, moved, edited, then split and merged ones."""
-    same = match_blocks(old, new)
+    same = _prefer_first_parts(old, new, match_blocks(old, new))
     follows = {i: j for j, i in same.items()}
     for i, (kind, text) in enumerate(old):
         if i in follows or kind == HEADING or len(text) < PART_MIN_CHARS:
@@ -69,6 +69,30 @@ def plan_blocks(old: Sequence[Key], new: Sequence[Key]) -> BlockPlan:
                     same[j] = i  # a split's first part (or an unmatched merge) keeps the anchor
                 break
     return BlockPlan(same, follows)
+
+
+def _prefer_first_parts(
+    old: Sequence[Key], new: Sequence[Key], same: dict[int, int]
+) -> dict[int, int]:
+    """A split block continues as its first part, even when a later part is the more alike."""
+    for j in sorted(same):
+        i = same[j]
+        k = j - 1
+        while k >= 0 and k not in same and new[k][0] == old[i][0] and _opens(old[i][1], new[k][1]):
+            k -= 1
+        if k + 1 < j:
+            same[k + 1] = same.pop(j)
+    return same
+
+
+def _opens(whole: str, part: str) -> bool:
+    """Whether `part` is (nearly) how `whole` begins."""
+    head = whole[: len(part)]
+    return (
+        len(part) >= PART_MIN_CHARS
+        and len(part) < len(whole)
+        and fuzz.ratio(head, part) >= PART_LIKENESS
+    )
 
 
 def _window(i: int, count: int, follows: dict[int, int]) -> range:
