@@ -127,11 +127,11 @@ class Edit:
     notes: tuple[Note, ...] = field(default_factory=tuple)
 
 
-def N(quote: str, expect: str | None = None, **kw: str) -> Note:  # noqa: N802 - a table cell
+def N(quote: str, expect: str | None = None, **kw: str) -> Note:
     return Note(quote=quote, expect=quote if expect is None else expect, **kw)
 
 
-def B(block: str, expect_in: str) -> Note:  # noqa: N802 - a table cell
+def B(block: str, expect_in: str) -> Note:
     return Note(block=block, expect=ORPHAN if expect_in == ORPHAN else "", expect_in=expect_in)
 
 
