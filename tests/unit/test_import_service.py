@@ -180,7 +180,8 @@ def test_a_vanished_paragraph_is_retired_and_leaves_the_text(article: Article) -
     assert "Beta paragraph says another." not in anchors(article)
     assert article.asides[0]["after"] == "p-alpha-paragraph-says"
     retired = db.session.scalar(select(Block).where(Block.anchor == "p-beta-paragraph-says"))
-    assert retired is not None and retired.retired
+    assert retired is not None
+    assert retired.retired
 
 
 def test_a_vanished_paragraph_with_annotations_leaves_the_text_and_orphans_them(
