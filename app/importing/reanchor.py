@@ -218,7 +218,7 @@ def _fuzzy(
         return None
     window = text[start : start + len(exact) + len(exact) // 4 + 8]
     diffs = _DMP.diff_main(exact, window, False)
-    end = start + _DMP.diff_xIndex(diffs, len(exact) - 1) + 1
+    end = min(len(text), start + _DMP.diff_xIndex(diffs, len(exact) - 1) + 1)
     while end > start and text[end - 1].isspace():
         end -= 1
     found = text[start:end]
