@@ -14,48 +14,18 @@ import random
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, select
 
 PARAGRAPHS = 200
 ANNOTATIONS = 5_000
-WORDS = [
-    "argument",
-    "evidence",
-    "claim",
-    "reader",
-    "treaty",
-    "river",
-    "city",
-    "teacher",
-    "student",
-    "letter",
-    "island",
-    "rule",
-    "commons",
-    "pasture",
-    "heat",
-    "tree",
-    "water",
-    "shade",
-    "border",
-    "prisoner",
-    "spring",
-    "summer",
-    "autumn",
-    "winter",
-    "history",
-    "power",
-    "seminar",
-    "question",
-    "answer",
-    "council",
-    "village",
-    "market",
-    "harbour",
-    "engine",
-]
+_VOCABULARY = """argument evidence claim reader treaty river city teacher student letter island
+rule commons pasture heat tree water shade border prisoner spring summer autumn winter history
+power seminar question answer council village market harbour engine"""
+WORDS = _VOCABULARY.split()
 
 
 def _sentence(rng: random.Random) -> str:
@@ -116,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                 parse_article(_markdown(paragraphs), "md"), "long-reading"
             ).article
             blocks = list(db.session.scalars(select(Block).where(Block.article_id == article.id)))
-            _seed_annotations(db, Annotation, article.id, user.id, blocks, rng)
+            _seed_annotations(db, Annotation.__table__, article.id, user.id, blocks, rng)
             db.session.commit()
 
             draft = parse_article(_markdown(revise_source(paragraphs, rng)), "md")
@@ -129,35 +99,44 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _seed_annotations(db, annotation, article_id, user_id, blocks, rng) -> None:
-    """Threads of up to three notes; two in three start on a quote of a few words."""
-    now = __import__("datetime").datetime.now(__import__("datetime").UTC)
-    table = annotation.__table__
+def _quote(text: str, rng: random.Random) -> dict[str, Any]:
+    """Two in three notes quote a few words, with the context a browser would store."""
+    words = text.split(" ")
+    if rng.random() >= 0.67 or len(words) <= 6:
+        return dict.fromkeys(
+            ("quote_exact", "quote_prefix", "quote_suffix", "quote_start", "quote_end")
+        )
+    first = rng.randrange(len(words) - 4)
+    exact = " ".join(words[first : first + rng.randint(2, 5)])
+    start = text.find(exact)
+    end = start + len(exact)
+    return {
+        "quote_exact": exact,
+        "quote_prefix": text[max(0, start - 32) : start],
+        "quote_suffix": text[end : end + 32],
+        "quote_start": start,
+        "quote_end": end,
+    }
+
+
+def _seed_annotations(db: Any, table: Any, article_id: int, user_id: int, blocks: list[Any],
+                      rng: random.Random) -> None:  # fmt: skip
+    """Threads of up to three notes, inserted through Core (the seeding is not measured)."""
+    now = datetime.now(UTC)
     made = 0
     while made < ANNOTATIONS:
         block = rng.choice(blocks)
-        words = block.text.split(" ")
-        quote = None
-        if rng.random() < 0.67 and len(words) > 6:
-            first = rng.randrange(len(words) - 4)
-            quote = " ".join(words[first : first + rng.randint(2, 5)])
-        start = block.text.find(quote) if quote else None
         row = {
             "article_id": article_id, "block_id": block.id, "author_id": user_id,
             "kind": "comment", "body": "A note.", "body_html": "<p>A note.</p>",
-            "quote_exact": quote, "quote_prefix": block.text[max(0, start - 32) : start] if quote else None,
-            "quote_suffix": block.text[start + len(quote) : start + len(quote) + 32] if quote else None,
-            "quote_start": start, "quote_end": start + len(quote) if quote else None,
             "visibility": "public", "status": "visible", "created_at": now, "updated_at": now,
-            "depth": 0,
+            "depth": 0, **_quote(block.text, rng),
         }  # fmt: skip
         root = db.session.execute(insert(table).values(**row)).inserted_primary_key[0]
         db.session.execute(table.update().where(table.c.id == root).values(root_id=root))
         made += 1
         for _ in range(min(rng.randint(0, 2), ANNOTATIONS - made)):
-            reply = {**row, "quote_exact": None, "quote_prefix": None, "quote_suffix": None,
-                     "quote_start": None, "quote_end": None, "parent_id": root, "root_id": root,
-                     "depth": 1}  # fmt: skip
+            reply = {**row, **_quote("", rng), "parent_id": root, "root_id": root, "depth": 1}
             db.session.execute(insert(table).values(**reply))
             made += 1
 
