@@ -13,6 +13,7 @@ from app.api.me import bp as me_bp
 from app.api.moderation import bp as moderation_bp
 from app.api.notifications import bp as notifications_bp
 from app.api.openapi import bp as openapi_bp
+from app.api.readings import bp as readings_bp
 from app.api.tokens import bp as tokens_bp
 from app.extensions import csrf, login_manager
 
@@ -26,6 +27,7 @@ RESOURCES = (
     feedback_bp,
     notifications_bp,
     openapi_bp,
+    readings_bp,
 )
 
 bp = Blueprint("api", __name__)

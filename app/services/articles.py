@@ -104,6 +104,12 @@ def check_source(source: str) -> None:
         raise ValidationFailed("The text is empty.", {"source": "There is no text to import."})
 
 
+def read_source(source: str, markup: str) -> ArticleDraft:
+    """What a browser or API client sent, checked and parsed."""
+    check_source(source)
+    return parse_article(source, markup)
+
+
 def _create(draft: ArticleDraft, slug: str, actor: User | None) -> ImportSummary:
     article = Article(slug=slug, asides=[], owner_id=actor.id if actor else None,
                       **_article_fields(draft))  # fmt: skip

@@ -43,14 +43,23 @@ def get_article_with_block(slug: str, anchor: str) -> tuple[Article, Block | Non
 # Built once: posting runs it on every request.
 _ARTICLE_WITH_BLOCK = (
     select(Article, Block)
-    .outerjoin(Block, and_(Block.article_id == Article.id, Block.anchor == bindparam("anchor")))
+    .outerjoin(
+        Block,
+        and_(
+            Block.article_id == Article.id,
+            Block.anchor == bindparam("anchor"),
+            Block.retired.is_(False),
+        ),
+    )
     .where(Article.slug == bindparam("slug"))
 )
 
 
 def get_block(article: Article, anchor: str) -> Block:
     block = db.session.scalar(
-        select(Block).where(Block.article_id == article.id, Block.anchor == anchor)
+        select(Block).where(
+            Block.article_id == article.id, Block.anchor == anchor, Block.retired.is_(False)
+        )
     )
     if block is None:
         raise NotFound(f"No paragraph {anchor!r} in this article.")
@@ -60,14 +69,21 @@ def get_block(article: Article, anchor: str) -> Block:
 def list_blocks(article: Article) -> list[Block]:
     return list(
         db.session.scalars(
-            select(Block).where(Block.article_id == article.id).order_by(Block.position)
+            select(Block)
+            .where(Block.article_id == article.id, Block.retired.is_(False))
+            .order_by(Block.position)
         )
     )
 
 
 def _summaries(user: Any) -> Select[Any]:
     """Articles with their block count and the annotations `user` would count."""
-    blocks = select(Block.article_id, func.count().label("n")).group_by(Block.article_id).subquery()
+    blocks = (
+        select(Block.article_id, func.count().label("n"))
+        .where(Block.retired.is_(False))
+        .group_by(Block.article_id)
+        .subquery()
+    )
     notes = (
         select(Annotation.article_id, func.count().label("n"))
         .where(permissions.counted_annotations(user))

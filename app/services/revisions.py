@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
+from app import permissions
 from app.extensions import db
 from app.importing import ArticleDraft
 from app.importing.anchors import anchor_base, unique_anchor
@@ -301,16 +302,20 @@ def record_revision(
     return revision
 
 
-def list_revisions(article: Article) -> list[ArticleRevision]:
-    """The article's revisions, newest first, with their authors."""
-    return list(
-        db.session.scalars(
-            select(ArticleRevision)
-            .options(joinedload(ArticleRevision.author))
-            .where(ArticleRevision.article_id == article.id)
-            .order_by(ArticleRevision.number.desc())
-        )
+def list_revisions(
+    article: Article, before: int | None = None, limit: int | None = None
+) -> list[ArticleRevision]:
+    """The article's revisions, newest first, with their authors; `before` pages on."""
+    stmt = (
+        select(ArticleRevision)
+        .options(joinedload(ArticleRevision.author))
+        .where(ArticleRevision.article_id == article.id)
+        .order_by(ArticleRevision.number.desc())
+        .limit(limit)
     )
+    if before is not None:
+        stmt = stmt.where(ArticleRevision.number < before)
+    return list(db.session.scalars(stmt))
 
 
 def get_revision(article: Article, number: int) -> ArticleRevision:
@@ -366,25 +371,56 @@ def _word_diff(a: str, b: str) -> list[tuple[str, str]]:
     return runs
 
 
-def list_orphans(article: Article) -> list[Annotation]:
-    """The article's orphaned threads' first notes, oldest first (callers filter visibility)."""
+def list_orphans(user: User | None, article: Article) -> list[Annotation]:
+    """The orphaned threads' first notes that `user` may see, oldest first, ready to present."""
     return list(
         db.session.scalars(
             select(Annotation)
+            .options(
+                joinedload(Annotation.author),
+                joinedload(Annotation.block),
+                joinedload(Annotation.article),
+                joinedload(Annotation.group),
+            )
             .where(
                 Annotation.article_id == article.id,
                 Annotation.orphaned.is_(True),
                 Annotation.parent_id.is_(None),
+                permissions.visible_annotations(user),
             )
             .order_by(Annotation.created_at, Annotation.id)
         )
     )
 
 
+def latest_revision(article: Article) -> ArticleRevision | None:
+    if article.revision == 0:
+        return None
+    return get_revision(article, article.revision)
+
+
 def reattach_annotation(
-    annotation: Annotation, block: Block, quote: tuple[str, str, str] | None
+    annotation: Annotation, article: Article, anchor: str, quote: tuple[str, str, str] | None
 ) -> Annotation:
-    """Anchor an orphaned (or misplaced) thread on new words: its replies come along."""
+    """Anchor a thread (an orphan, usually) on a current block, on a quote there if given.
+
+    Its replies come along. The quote replaces the one it had: the author's old words are
+    gone from the text, and the new ones are what the thread is now about.
+    """
+    if annotation.parent_id is not None:
+        raise ValidationFailed(
+            "Only a thread's first annotation is re-attached; its replies follow it.",
+            {"annotation": "Re-attach the annotation this one replies to."},
+        )
+    block = db.session.scalar(
+        select(Block).where(
+            Block.article_id == article.id, Block.anchor == anchor, Block.retired.is_(False)
+        )
+    )
+    if block is None:
+        raise ValidationFailed(
+            "No such paragraph in this article.", {"anchor": f"Unknown anchor {anchor!r}."}
+        )
     start = end = None
     if quote is not None:
         where = locate(block.text, quote[0], quote[1], quote[2])
@@ -397,13 +433,13 @@ def reattach_annotation(
         annotation.quote_exact, annotation.quote_prefix, annotation.quote_suffix = quote
     else:
         annotation.quote_exact = annotation.quote_prefix = annotation.quote_suffix = None
-    root = annotation.root_id or annotation.id
     db.session.execute(
         update(_annotations)
-        .where(_annotations.c.root_id == root, _annotations.c.id != annotation.id)
+        .where(_annotations.c.root_id == annotation.id, _annotations.c.id != annotation.id)
         .values(block_id=block.id, orphaned=False)
     )
     annotation.block_id = block.id
+    annotation.block = block
     annotation.orphaned = False
     annotation.quote_start, annotation.quote_end = start, end
     db.session.flush()
