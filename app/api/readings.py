@@ -32,6 +32,7 @@ from app.api.schemas import (
 from app.extensions import db, limiter
 from app.services import annotations, articles, reading, revisions
 from app.services.errors import Forbidden
+from app.uploads import takes_article
 
 bp = Blueprint("readings", __name__)
 
@@ -48,6 +49,7 @@ bp = Blueprint("readings", __name__)
     headers={201: {"Location": "The new article's URL."}},
     description="The same import as `flask articles import`. A slug in use is a 409.",
 )
+@takes_article
 def add_article() -> ResponseReturnValue:
     user = require_user()
     data = json_body(ArticleCreate)
@@ -75,6 +77,7 @@ def add_article() -> ResponseReturnValue:
         "409 unless `force` is true. Nothing is applied when it fails."
     ),
 )
+@takes_article
 def revise_article(slug: str) -> ResponseReturnValue:
     user = require_user()
     data = json_body(RevisionCreate)

@@ -57,7 +57,8 @@ def read_text(source: str) -> tuple[list[Chunk], str]:
 def read_html(source: str) -> tuple[list[Chunk], str]:
     """HTML: h1–h6 and p (and li) become chunks; the <title> is the fallback title."""
     reader = _HtmlReader()
-    reader.feed(source)
+    # A file cut off inside a tag ("...</p><p"): a browser drops the fragment; so do we.
+    reader.feed(re.sub(r"<[^>]*\Z", "", source))
     reader.close()
     return reader.chunks, " ".join(reader.title_parts).strip()
 

@@ -209,25 +209,58 @@ _DMP = _matcher()
 def _fuzzy(
     exact: str, prefix: str, suffix: str, text: str, block: int, hint: int | None
 ) -> Found | None:
-    """diff-match-patch's bitap match of the quote, its end mapped through a diff."""
+    """diff-match-patch's bitap match of the quote, its ends mapped through a diff."""
     if len(exact) > len(text) * 2:
         return None
     loc = min(max(hint or 0, 0), len(text))
-    start = _DMP.match_main(text, exact, loc)
-    if start < 0:
+    found = _DMP.match_main(text, exact, loc)
+    if found < 0:
         return None
-    window = text[start : start + len(exact) + len(exact) // 4 + 8]
-    diffs = _DMP.diff_main(exact, window, False)
-    end = min(len(text), start + _DMP.diff_xIndex(diffs, len(exact) - 1) + 1)
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    found = text[start:end]
-    if fuzz.ratio(exact, found) < FUZZY_LIKENESS:
+    # Bitap knows roughly where; the most alike span around it says exactly which words the
+    # edited quote now covers.
+    m = len(exact)
+    origin = max(0, found - m)
+    words = (
+        exact[0].isalnum() and not (prefix and prefix[-1].isalnum()),
+        exact[-1].isalnum() and not (suffix and suffix[0].isalnum()),
+    )
+    start, end = _align(exact, text[origin : found + 2 * m + 8], words)
+    start, end = origin + start, origin + end
+    if end <= start or fuzz.ratio(exact, text[start:end]) < FUZZY_LIKENESS:
         return None
     # A fuzzy hit in a sentence whose surroundings changed too is another sentence.
     if _context_score(text, start, end, prefix, suffix) < ELSEWHERE_CONTEXT / 2:
         return None
     return Found(block, start, end, False)
+
+
+def _align(pattern: str, window: str, words: tuple[bool, bool]) -> tuple[int, int]:
+    """The span of `window` most like `pattern` (rapidfuzz's Indel ratio).
+
+    Spans start and end on word boundaries when the quote did (`words`), and are between
+    half and twice its length: a quote whose words were edited is still about that long.
+    """
+    m = len(pattern)
+    starts = [i for i in range(len(window)) if not words[0] or _word_start(window, i)]
+    ends = {i for i in range(1, len(window) + 1) if not words[1] or _word_end(window, i)}
+    best = (-1.0, 0, 0)
+    for start in starts:
+        for end in range(start + max(1, m // 2), min(len(window), start + 2 * m) + 1):
+            if end in ends:
+                score = fuzz.ratio(pattern, window[start:end], score_cutoff=best[0])
+                if score > best[0]:
+                    best = (score, start, end)
+    return best[1], best[2]
+
+
+def _word_start(text: str, i: int) -> bool:
+    return not text[i].isspace() and (i == 0 or not (text[i - 1].isalnum() and text[i].isalnum()))
+
+
+def _word_end(text: str, i: int) -> bool:
+    return not text[i - 1].isspace() and (
+        i == len(text) or not (text[i - 1].isalnum() and text[i].isalnum())
+    )
 
 
 def _fuzzy_elsewhere(

@@ -96,12 +96,21 @@ def check_source(source: str) -> None:
         raise ValidationFailed(
             "The file is too large.", {"source": "Import at most 2 MiB of text."}
         )
-    if "\x00" in source:
+    if _looks_binary(source):
         raise ValidationFailed(
             "This is not a text file.", {"source": "Upload Markdown, plain text or HTML."}
         )
     if not source.strip():
         raise ValidationFailed("The text is empty.", {"source": "There is no text to import."})
+
+
+def _looks_binary(source: str) -> bool:
+    """NUL, or control characters text never has (a zip, an image, a .docx saved as .txt)."""
+    sample = source[:8192]
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\n\r\f") + sample.count(
+        "\ufffd"
+    )
+    return "\x00" in source or controls > max(1, len(sample) // 100)
 
 
 def read_source(source: str, markup: str) -> ArticleDraft:
@@ -198,7 +207,10 @@ def load_demo() -> tuple[Article, bool]:
 
 def _validate(draft: ArticleDraft, slug: str | None) -> str:
     if not draft.title and not draft.blocks:
-        raise ValidationFailed("The file is empty.", {"source": "There is no text to import."})
+        reason = "There is no text to import."
+        if draft.format == "html":
+            reason = "The page has no readable text (scripts, styles and frames are not imported)."
+        raise ValidationFailed("The file is empty.", {"source": reason})
     slug = draft.slug if slug is None else slug
     errors: dict[str, str] = {}
     if not SLUG_RE.fullmatch(slug):

@@ -599,6 +599,59 @@ WEB_ROWS: list[Row] = [
 ]
 ROWS += WEB_ROWS
 
+
+def site_instructors(ok: Any, anonymous: Any = 401) -> dict[str, Any]:
+    """Accounts with the instructor or admin role, whatever their groups."""
+    return _table(
+        anonymous=anonymous, member=403, author=403, other_member=403,
+        instructor=ok, other_instructor=ok, admin=ok, suspended=403,
+    )  # fmt: skip
+
+
+def article_owner(ok: Any, anonymous: Any = 401) -> dict[str, Any]:
+    """The article's owner or an admin ("essay" was imported from the CLI: no owner)."""
+    return {**everyone(403), "admin": ok, "anonymous": anonymous}
+
+
+ESSAY_V2 = "# Essay\n\nThe first paragraph makes a claim.\n\nA new closing paragraph.\n"
+READING_ROWS: list[Row] = [
+    Row(
+        "api.readings.add_article",
+        "POST",
+        lambda w: f"{API}/articles",
+        site_instructors(201),
+        json=lambda w: {"source": "# New\n\nA reading.", "markup": "md", "slug": "new"},
+    ),
+    Row(
+        "api.readings.revise_article",
+        "POST",
+        lambda w: f"{API}/articles/essay/revisions",
+        article_owner(201),
+        json=lambda w: {"source": ESSAY_V2, "markup": "md", "force": True},
+    ),
+    Row(
+        "api.readings.list_revisions",
+        "GET",
+        lambda w: f"{API}/articles/essay/revisions",
+        everyone(200),
+    ),
+    Row(
+        "api.readings.article_health",
+        "GET",
+        lambda w: f"{API}/articles/essay/health",
+        # Both groups read "essay": their instructors see its health.
+        site_instructors(200) | {"anonymous": 401},
+    ),
+    Row(
+        "api.readings.reattach_annotation",
+        "POST",
+        lambda w: f"{API}/annotations/{note(w)}/anchor",
+        {**managers(200), "author": 200},
+        json=lambda w: {"anchor": "p3"},
+    ),
+]
+ROWS += READING_ROWS
+
 IGNORED = {"static"}  # Flask's own static files
 BENCH_ONLY = "bench."  # registered only when BENCH_REFERENCE=1
 
