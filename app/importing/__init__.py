@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.importing.draft import ArticleDraft, DraftAside, DraftBlock
-from app.importing.readers import READERS
+from app.importing.readers import READERS, read_html_report
 from app.importing.structure import build_draft
 from app.services.errors import ValidationFailed
 
@@ -44,8 +44,13 @@ def parse_article(source: str, fmt: str) -> ArticleDraft:
             f"Unknown format {fmt!r}.", {"format": f"Use one of {', '.join(FORMATS)}."}
         )
     text = source.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    chunks, fallback_title = READERS[fmt](text)
-    return replace(build_draft(chunks, fmt, fallback_title), source=text)
+    dropped: list[str] = []
+    if fmt == "html":
+        chunks, fallback_title, dropped = read_html_report(text)
+    else:
+        chunks, fallback_title = READERS[fmt](text)
+    draft = build_draft(chunks, fmt, fallback_title)
+    return replace(draft, source=text, dropped=(*dropped, *draft.dropped))
 
 
 def parse_file(path: Path, fmt: str | None = None) -> ArticleDraft:

@@ -78,6 +78,9 @@ class ArticleDraft:
     asides: tuple[DraftAside, ...] = ()
     format: str = "md"
     source: str = ""  # the document it was parsed from, kept as the revision's source
+    # What the importer did that a reader of the file would not see (shown in the preview):
+    repairs: tuple[str, ...] = ()  # joined page breaks, metadata read, asides set apart, ...
+    dropped: tuple[str, ...] = ()  # what is not imported, and why
 
     @property
     def heading_count(self) -> int:

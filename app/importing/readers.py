@@ -56,11 +56,16 @@ def read_text(source: str) -> tuple[list[Chunk], str]:
 
 def read_html(source: str) -> tuple[list[Chunk], str]:
     """HTML: h1–h6 and p (and li) become chunks; the <title> is the fallback title."""
+    return read_html_report(source)[:2]  # type: ignore[return-value]
+
+
+def read_html_report(source: str) -> tuple[list[Chunk], str, list[str]]:
+    """read_html, and what it left out and why."""
     reader = _HtmlReader()
     # A file cut off inside a tag ("...</p><p"): a browser drops the fragment; so do we.
     reader.feed(re.sub(r"<[^>]*\Z", "", source))
     reader.close()
-    return reader.chunks, " ".join(reader.title_parts).strip()
+    return reader.chunks, " ".join(reader.title_parts).strip(), reader.dropped()
 
 
 class _HtmlReader(HTMLParser):
@@ -81,9 +86,13 @@ class _HtmlReader(HTMLParser):
         self._skip = 0
         self._containers = 0
         self._in_title = False
+        self.skipped: dict[str, int] = {}
+        self.stray: list[str] = []  # text outside any paragraph or heading
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.SKIPPED:
+            if not self._skip:
+                self.skipped[tag] = self.skipped.get(tag, 0) + 1
             self._skip += 1
         elif self._skip:
             return
@@ -132,10 +141,24 @@ class _HtmlReader(HTMLParser):
             self._parts.append(escape(data, quote=False))
         elif self._in_title:
             self.title_parts.append(data)
+        elif data.strip():
+            self.stray.append(" ".join(data.split()))
 
     def close(self) -> None:
         super().close()
         self._finish()
+
+    def dropped(self) -> list[str]:
+        """What was left out, said for the person importing."""
+        said = [
+            f"{n} <{tag}> element{'s' if n > 1 else ''}: {SKIP_REASONS[tag]}"
+            for tag, n in sorted(self.skipped.items())
+        ]
+        if self.stray:
+            sample = "; ".join(f"“{text[:40]}”" for text in self.stray[:5])
+            more = f" and {len(self.stray) - 5} more" if len(self.stray) > 5 else ""
+            said.append(f"Text outside any paragraph or heading: {sample}{more}")
+        return said
 
     def _finish(self) -> None:
         if self._block is None:
@@ -148,5 +171,16 @@ class _HtmlReader(HTMLParser):
         else:
             self.chunks.append(Chunk(PARAGRAPH, 0, source, "html", nested))
 
+
+SKIP_REASONS = {
+    "script": "scripts are never content",
+    "style": "style sheets are never content",
+    "noscript": "fallbacks for browsers without scripts",
+    "template": "templates are not shown by browsers",
+    "svg": "drawings have no text to annotate",
+    "iframe": "embedded frames are other pages",
+    "nav": "navigation, not part of the article",
+    "form": "forms (search boxes, sign-ups), not part of the article",
+}
 
 READERS = {"md": read_markdown, "txt": read_text, "html": read_html}

@@ -168,14 +168,24 @@ def continues(before: Chunk, after: Chunk) -> bool:
     return before.text.split()[-1][0].islower() and first.isalpha()
 
 
-def _assemble(chunks: list[Chunk]) -> tuple[list[Chunk], list[tuple[Chunk, int | None]]]:
-    """Blocks with page breaks mended, and asides with the index of the block before them."""
+def _assemble(
+    chunks: list[Chunk], repairs: list[str] | None = None
+) -> tuple[list[Chunk], list[tuple[Chunk, int | None]]]:
+    """Blocks with page breaks mended, and asides with the index of the block before them.
+
+    Each mended break is told in `repairs`, with the words either side of it.
+    """
     blocks: list[Chunk] = []
     asides: list[tuple[Chunk, int | None]] = []
     for chunk in chunks:
         if chunk.kind == PARAGRAPH and _ASIDE.match(chunk.text):
             asides.append((chunk, len(blocks) - 1 if blocks else None))
         elif blocks and continues(blocks[-1], chunk):
+            if repairs is not None:
+                repairs.append(
+                    f"Joined a paragraph split by a page break: “…{blocks[-1].text[-30:]}” "
+                    f"+ “{chunk.text[:30]}…”"
+                )
             joined = f"{blocks[-1].source} {chunk.source}"
             blocks[-1] = Chunk(PARAGRAPH, 0, joined, chunk.markup)
         else:
@@ -197,12 +207,17 @@ def _relevel(blocks: list[Chunk]) -> list[Chunk]:
 
 def build_draft(chunks: list[Chunk], fmt: str, fallback_title: str = "") -> ArticleDraft:
     """The draft an importer stores, from a reader's chunks in document order."""
-    chunks = [chunk for chunk in chunks if chunk.text]
-    title, chunks = _take_title(chunks, fallback_title)
+    kept = [chunk for chunk in chunks if chunk.text]
+    dropped = []
+    if len(kept) < len(chunks):
+        dropped.append(f"{len(chunks) - len(kept)} empty paragraph(s): no text to annotate")
+    title, chunks = _take_title(kept, fallback_title)
     front, chunks = _take_front_matter(chunks)
     source_url, chunks = _take_source_url(chunks)
     disclaimer, chunks = _take_disclaimer(chunks)
-    blocks, asides = _assemble(chunks)
+    repairs: list[str] = []
+    blocks, asides = _assemble(chunks, repairs)
+    repairs = _told(title, fallback_title, front, source_url, disclaimer, blocks, asides) + repairs
     return ArticleDraft(
         title=title,
         slug=suggest_slug(title),
@@ -218,4 +233,37 @@ def build_draft(chunks: list[Chunk], fmt: str, fallback_title: str = "") -> Arti
         ),
         asides=tuple(DraftAside(a.text, a.html, after) for a, after in asides),
         format=fmt,
+        repairs=tuple(repairs),
+        dropped=tuple(dropped),
     )
+
+
+def _told(
+    title: str,
+    fallback_title: str,
+    front: _FrontMatter,
+    source_url: str | None,
+    disclaimer: str | None,
+    blocks: list[Chunk],
+    asides: list[tuple[Chunk, int | None]],
+) -> list[str]:
+    """The importer's findings, in words, for the preview."""
+    said = []
+    if title and title == fallback_title:
+        said.append(f"Title read from the page's <title>: “{title}”")
+    for label, value in (
+        ("Standfirst set apart", front.standfirst),
+        ("Byline read", front.author),
+        ("Date read", front.published.isoformat() if front.published else None),
+        ("Photo credit read", front.photo_credit),
+        ("Source address read", source_url),
+        ("Closing note kept as a disclaimer", disclaimer),
+    ):
+        if value:
+            said.append(f"{label}: “{value[:80]}”")
+    headings = sum(b.kind == HEADING for b in blocks)
+    if headings:
+        said.append(f"{headings} heading{'s' if headings > 1 else ''} found")
+    for aside, _after in asides:
+        said.append(f"Set apart as an aside: “{aside.text[:60]}”")
+    return said

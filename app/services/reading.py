@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, select
 from sqlalchemy.orm import contains_eager
 
 from app import permissions
@@ -121,10 +121,26 @@ def in_scope(group: Group | None) -> ColumnElement[bool]:
 
 
 def _scoped(user: Any, scope: ColumnElement[bool] | None, counted: bool = False) -> Any:
+    """What a block's discussion shows: visible to `user`, in scope, and not orphaned (an
+    orphan's text is gone; it is listed at the article's end instead)."""
     rule = (
         permissions.counted_annotations(user) if counted else permissions.visible_annotations(user)
     )
+    rule = and_(rule, Annotation.orphaned.is_(False))
     return rule if scope is None else and_(rule, scope)
+
+
+# The words a quote covers now: after a revision's light edit they may differ from what the
+# author selected (quote_exact, kept as "originally quoted"); these are what is highlighted.
+QUOTED_NOW = case(
+    (
+        Annotation.quote_start.is_not(None),
+        func.substr(
+            Block.text, Annotation.quote_start + 1, Annotation.quote_end - Annotation.quote_start
+        ),
+    ),
+    else_=Annotation.quote_exact,
+)
 
 
 def block_counts(
@@ -147,13 +163,14 @@ def quotes_by_block(
 ) -> dict[int, list[str]]:
     """The distinct quoted phrases per block, for highlighting, in one query."""
     rows = db.session.execute(
-        select(Annotation.block_id, Annotation.quote_exact)
+        select(Annotation.block_id, QUOTED_NOW)
+        .join(Block, Block.id == Annotation.block_id)
         .where(
             Annotation.article_id == article.id,
             Annotation.quote_exact.is_not(None),
             _scoped(user, scope, counted=True),
         )
-        .group_by(Annotation.block_id, Annotation.quote_exact)
+        .group_by(Annotation.block_id, QUOTED_NOW)
     )
     quotes: dict[int, list[str]] = defaultdict(list)
     for block_id, exact in rows:
@@ -170,9 +187,10 @@ def counts_and_quotes(
     and a block's quotes are the non-null ones, listed once each in sorted order.
     """
     rows = db.session.execute(
-        select(Annotation.block_id, Annotation.kind, Annotation.quote_exact, func.count())
+        select(Annotation.block_id, Annotation.kind, QUOTED_NOW, func.count())
+        .join(Block, Block.id == Annotation.block_id)
         .where(Annotation.article_id == article.id, _scoped(user, scope, counted=True))
-        .group_by(Annotation.block_id, Annotation.kind, Annotation.quote_exact)
+        .group_by(Annotation.block_id, Annotation.kind, QUOTED_NOW)
     )
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     found: dict[int, set[str]] = defaultdict(set)
