@@ -267,3 +267,47 @@ def _told(
     for aside, _after in asides:
         said.append(f"Set apart as an aside: “{aside.text[:60]}”")
     return said
+
+
+def adjust_draft(
+    draft: ArticleDraft,
+    *,
+    title: str | None = None,
+    author: str | None = None,
+    published: date | None = None,
+    asides: frozenset[int] = frozenset(),
+) -> ArticleDraft:
+    """The draft with the importing person's corrections: fields, and blocks set as asides.
+
+    `asides` are indices into draft.blocks. Every aside keeps its place: it follows the
+    block before it, counted among the blocks that remain.
+    """
+    kept: list[DraftBlock] = []
+    moved: list[DraftAside] = []
+    renumber: dict[int, int | None] = {}  # old block index -> index among those kept
+    for index, block in enumerate(draft.blocks):
+        if index in asides and block.kind == PARAGRAPH:
+            moved.append(DraftAside(block.text, block.html, len(kept) - 1 if kept else None))
+        else:
+            renumber[index] = len(kept)
+            kept.append(block)
+    old_asides = [DraftAside(a.text, a.html, _after(a.after, renumber)) for a in draft.asides]
+    return replace(
+        draft,
+        title=title if title is not None else draft.title,
+        author=author if author is not None else draft.author,
+        published=published if published is not None else draft.published,
+        blocks=tuple(kept),
+        asides=tuple(
+            sorted([*old_asides, *moved], key=lambda a: -1 if a.after is None else a.after)
+        ),
+    )
+
+
+def _after(index: int | None, renumber: dict[int, int | None]) -> int | None:
+    """Where an aside that followed block `index` goes once some blocks became asides."""
+    while index is not None and index >= 0:
+        if index in renumber:
+            return renumber[index]
+        index -= 1
+    return None

@@ -10,17 +10,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from importlib.resources import files
+from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.importing import ArticleDraft, DraftBlock, parse_article
+from app.importing import EXTENSIONS, ArticleDraft, DraftBlock, parse_article
 from app.importing.anchors import anchor_base, unique_anchor
 from app.importing.draft import HEADING, PARAGRAPH
-from app.models import Article, Block, User
+from app.models import Article, Block, Group, User
 from app.models.base import utcnow
 from app.services.errors import Conflict, ValidationFailed
+from app.services.groups import assign_reading
 from app.services.revisions import (
     apply_draft,
     current_blocks,
@@ -28,6 +30,7 @@ from app.services.revisions import (
 )
 
 SLUG_RE = re.compile(r"[a-z0-9-]{1,120}")
+RESERVED_SLUGS = frozenset({"new"})  # /articles/new is the page that adds one
 DEMO_SLUG = "putin-nagorno-karabakh-calculus"
 DEMO_RESOURCE = "data/demo/putin-nagorno-karabakh-calculus.md"
 LIMITS = {"title": 300, "author": 200, "photo_credit": 300, "source_url": 2000}
@@ -82,6 +85,16 @@ def add_article(actor: User, draft: ArticleDraft, slug: str | None = None) -> Im
     return _create(draft, slug, actor)
 
 
+def publish_article(
+    actor: User, draft: ArticleDraft, slug: str | None, groups: list[Group]
+) -> ImportSummary:
+    """Add the article and assign it to `groups` (the actor teaches them) in one go."""
+    summary = add_article(actor, draft, slug)
+    for group in groups:
+        assign_reading(actor, group, summary.article)
+    return summary
+
+
 def revise_article(
     actor: User | None, article: Article, draft: ArticleDraft, force: bool = False
 ) -> ImportSummary:
@@ -111,6 +124,29 @@ def _looks_binary(source: str) -> bool:
         "\ufffd"
     )
     return "\x00" in source or controls > max(1, len(sample) // 100)
+
+
+def decode_upload(filename: str, raw: bytes) -> tuple[str, str]:
+    """An uploaded file's text and markup, from its extension; UTF-8, else Windows-1252 (what
+    Word saves as "Web Page" on many machines)."""
+    markup = EXTENSIONS.get(PurePath(filename).suffix.lower())
+    if markup is None:
+        raise ValidationFailed(
+            f"{PurePath(filename).name} is not a file Counterpoint reads.",
+            {"upload": "Upload a .md, .txt or .html file."},
+        )
+    if len(raw) > MAX_SOURCE:
+        raise ValidationFailed("The file is too large.", {"upload": "Import at most 2 MiB."})
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ValidationFailed(
+                "This is not a text file.", {"upload": "Upload Markdown, plain text or HTML."}
+            ) from None
+    return text, markup
 
 
 def read_source(source: str, markup: str) -> ArticleDraft:
@@ -215,6 +251,8 @@ def _validate(draft: ArticleDraft, slug: str | None) -> str:
     errors: dict[str, str] = {}
     if not SLUG_RE.fullmatch(slug):
         errors["slug"] = "Use 1–120 characters: lowercase letters a–z, digits and dashes."
+    elif slug in RESERVED_SLUGS:
+        errors["slug"] = f"“{slug}” names a page of the site; choose another."
     if not draft.title:
         errors["title"] = "No title found: begin with a '# Title' line, a first line or an <h1>."
     if not any(block.kind == PARAGRAPH for block in draft.blocks):

@@ -12,9 +12,12 @@ from app.web import (
     health,
     moderation,
     notifications,
+    readings,
 )
 from app.web.blueprint import bp as web_bp
 
 # The page modules add their routes to the one `web` blueprint (endpoints web.<name>).
-PAGE_MODULES = (account, articles, auth, discussion, groups, header, moderation, notifications)
+PAGE_MODULES = (
+    account, articles, auth, discussion, groups, header, moderation, notifications, readings,
+)  # fmt: skip
 BLUEPRINTS = (health.bp, web_bp)

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from app.models import Annotation, Article, Block, Group
 from app.services import annotations, feedback, groups, reading
 from app.services.errors import NotFound
-from app.web import caching
+from app.web import caching, readings
 from app.web.blueprint import bp, viewer
 from app.web.present import Aside, BlockView, Discussion, Switcher, posting_closed
 
@@ -56,12 +56,16 @@ def index() -> str:
 def article(slug: str) -> ResponseReturnValue:
     user = viewer()
     article = reading.get_article(slug)
+    number = request.args.get("revision", type=int)
+    if number is not None and number != article.revision:
+        return readings.render_revision(article, number)
     group = selected_group()
     page = {
         "article": article,
         "group": group,
         "closed": posting_closed(user, group),
         "switcher": switcher(article, group, "web.article", slug=article.slug),
+        **readings.article_extras(user, article),
     }
     if caching.is_shared(user, group):  # anonymous, public: ETag and the kept blocks
         return caching.shared_article_page(

@@ -620,7 +620,7 @@ READING_ROWS: list[Row] = [
         "POST",
         lambda w: f"{API}/articles",
         site_instructors(201),
-        json=lambda w: {"source": "# New\n\nA reading.", "markup": "md", "slug": "new"},
+        json=lambda w: {"source": "# New\n\nA reading.", "markup": "md", "slug": "new-reading"},
     ),
     Row(
         "api.readings.revise_article",
@@ -651,6 +651,55 @@ READING_ROWS: list[Row] = [
     ),
 ]
 ROWS += READING_ROWS
+
+NEW_SOURCE = {"source": "# New\n\nA reading.", "markup": "md"}
+READING_PAGE_ROWS: list[Row] = [
+    Row("web.new_article", "GET", lambda w: "/articles/new", site_instructors(200, LOGIN)),
+    Row(
+        "web.new_article",
+        "POST",
+        lambda w: "/articles/new",
+        site_instructors(200, LOGIN),  # the preview: nothing is stored yet
+        form=lambda w: NEW_SOURCE,
+    ),
+    Row(
+        "web.publish_article",
+        "POST",
+        lambda w: "/articles/new/publish",
+        site_instructors(302, LOGIN),
+        form=lambda w: {**NEW_SOURCE, "title": "New", "slug": "new-reading", "step": "publish"},
+    ),
+    Row("web.edit_article", "GET", lambda w: "/articles/essay/edit", article_owner(200, LOGIN)),
+    Row(
+        "web.edit_article",
+        "POST",
+        lambda w: "/articles/essay/edit",
+        article_owner(302, LOGIN),
+        form=lambda w: {"source": ESSAY_V2, "markup": "md", "confirm": "y"},
+    ),
+    Row(
+        "web.article_health",
+        "GET",
+        lambda w: "/articles/essay/health",
+        site_instructors(200, LOGIN),
+    ),
+    Row(
+        "web.reattach_annotation",
+        "POST",
+        lambda w: f"/annotations/{note(w)}/anchor",
+        {**managers(302, LOGIN), "author": 302},
+        form=lambda w: {"anchor": "p3"},
+    ),
+    Row("web.article_revisions", "GET", lambda w: "/articles/essay/revisions", everyone(200)),
+    # The world's essay was imported before revisions were kept: there are none to compare.
+    Row(
+        "web.revision_diff",
+        "GET",
+        lambda w: "/articles/essay/revisions/diff?from=1&to=2",
+        everyone(404),
+    ),
+]
+ROWS += READING_PAGE_ROWS
 
 IGNORED = {"static"}  # Flask's own static files
 BENCH_ONLY = "bench."  # registered only when BENCH_REFERENCE=1
