@@ -80,7 +80,7 @@ def add_article(actor: User, draft: ArticleDraft, slug: str | None = None) -> Im
     if db.session.scalar(select(Article.id).where(Article.slug == slug)) is not None:
         raise Conflict(
             f"The address {slug!r} is taken by another article.",
-            {"slug": "Choose another slug."},
+            {"slug": f"“{slug}” is taken by another article: choose another address."},
         )
     return _create(draft, slug, actor)
 
