@@ -6,7 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.importing.draft import ArticleDraft, DraftAside, DraftBlock
-from app.importing.readers import READERS, read_html_report
+from app.importing.extract import Extracted, extract
+from app.importing.readers import READERS, main_content, read_html_report
 from app.importing.structure import build_draft
 from app.services.errors import ValidationFailed
 
@@ -44,13 +45,43 @@ def parse_article(source: str, fmt: str) -> ArticleDraft:
             f"Unknown format {fmt!r}.", {"format": f"Use one of {', '.join(FORMATS)}."}
         )
     text = source.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    dropped: list[str] = []
-    if fmt == "html":
-        chunks, fallback_title, dropped = read_html_report(text)
-    else:
+    if fmt != "html":
         chunks, fallback_title = READERS[fmt](text)
-    draft = build_draft(chunks, fmt, fallback_title)
-    return replace(draft, source=text, dropped=(*dropped, *draft.dropped))
+        return replace(build_draft(chunks, fmt, fallback_title), source=text)
+    chunks, fallback_title, dropped = read_html_report(text)
+    found = extract(text)
+    chunks, left_out = main_content(chunks, found)
+    draft = build_draft(chunks, fmt, fallback_title or (found.title if found else "") or "")
+    draft = _with_metadata(draft, found)
+    return replace(draft, source=text, dropped=(*dropped, *left_out, *draft.dropped))
+
+
+def _fits(name: str, value: object) -> bool:
+    """Metadata worth taking: present, short enough, and a web address where one is meant."""
+    if value is None:
+        return False
+    if name == "source_url":
+        return str(value).startswith(("http://", "https://")) and len(str(value)) <= 2000
+    return name != "author" or len(str(value)) <= 200
+
+
+def _with_metadata(draft: ArticleDraft, found: Extracted | None) -> ArticleDraft:
+    """What the page's <meta>, JSON-LD and <time> say, where the text itself said nothing."""
+    if found is None:
+        return draft
+    told: list[str] = []
+    fields: dict[str, object] = {}
+    for name, value, label in (
+        ("author", found.author, "Byline"),
+        ("published", found.published, "Date"),
+        ("source_url", found.url, "Canonical address"),
+    ):
+        if getattr(draft, name) is None and _fits(name, value):
+            fields[name] = value
+            told.append(f"{label} read from the page's metadata: “{value}”")
+    if not fields:
+        return draft
+    return replace(draft, **fields, repairs=(*told, *draft.repairs))
 
 
 def parse_file(path: Path, fmt: str | None = None) -> ArticleDraft:

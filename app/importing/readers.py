@@ -6,7 +6,18 @@ import re
 from html import escape
 from html.parser import HTMLParser
 
-from app.importing.draft import HEADING, PARAGRAPH, Chunk
+from app.importing.draft import (
+    CAPTION,
+    CODE,
+    HEADING,
+    ITEM,
+    NOTE,
+    PARAGRAPH,
+    QUOTE,
+    ROW,
+    Chunk,
+)
+from app.importing.extract import Extracted
 from app.text import markdown_blocks
 
 # A heading written "### **Why ...**" is a heading, not a bold heading: the markers go.
@@ -68,11 +79,46 @@ def read_html_report(source: str) -> tuple[list[Chunk], str, list[str]]:
     return reader.chunks, " ".join(reader.title_parts).strip(), reader.dropped()
 
 
-class _HtmlReader(HTMLParser):
-    """Collects the inner HTML of each block element; the sanitiser later trims it to inline."""
+def main_content(chunks: list[Chunk], found: Extracted | None) -> tuple[list[Chunk], list[str]]:
+    """The chunks that are the article, by the extractor's judgement, and what was left out.
 
-    BLOCKS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "p", "li"})
-    CONTAINERS = frozenset({"ul", "ol", "blockquote"})
+    The title (h1) and asides stay whatever it says: the title is read separately, and asides
+    are kept apart on purpose. With no judgement (None), every chunk stays.
+    """
+    if found is None:
+        return chunks, []
+    kept, left = [], []
+    for chunk in chunks:
+        title = chunk.kind == HEADING and chunk.level == 1
+        if title or chunk.aside or found.contains(chunk.text):
+            kept.append(chunk)
+        else:
+            left.append(chunk.text)
+    if not left:
+        return kept, []
+    sample = "; ".join(f"“{text[:50]}”" for text in left[:6])
+    more = f" and {len(left) - 6} more" if len(left) > 6 else ""
+    reason = "Not part of the article (advertising, sharing, sign-up, site footer and the like"
+    return kept, [f"{reason}, as the main-content extractor judged): {sample}{more}"]
+
+
+# Containers whose blocks are set apart (pull quotes, "related" boxes, sidebars) or are notes.
+_ASIDE_CLASS = re.compile(r"pull-?quote|related|sidebar|callout|\baside\b|see-also", re.I)
+_NOTES_CLASS = re.compile(r"foot-?notes?|end-?notes?|doc-endnotes", re.I)
+
+
+class _HtmlReader(HTMLParser):
+    """Collects the inner HTML of each block element; the sanitiser later trims it to inline.
+
+    Headings and paragraphs, and as blocks of their own kind: list items, block quotations,
+    preformatted code, table rows (cells joined by " | "), figure captions and footnotes.
+    """
+
+    BLOCKS = frozenset(
+        {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "figcaption", "tr", "blockquote"}
+    )
+    CONTAINERS = frozenset({"ul", "ol"})
+    CELLS = frozenset({"td", "th"})
     # Never content: their text would turn up as stray words in a paragraph.
     SKIPPED = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "nav", "form"})
     VOID = frozenset({"br", "img", "hr", "wbr", "input", "meta", "link", "source"})
@@ -88,17 +134,25 @@ class _HtmlReader(HTMLParser):
         self._in_title = False
         self.skipped: dict[str, int] = {}
         self.stray: list[str] = []  # text outside any paragraph or heading
+        self._quotes = 0  # open <blockquote>s
+        self._special: list[tuple[str, str]] = []  # open (tag, "aside" | "note") containers
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.SKIPPED:
             if not self._skip:
                 self.skipped[tag] = self.skipped.get(tag, 0) + 1
             self._skip += 1
-        elif self._skip:
             return
-        elif tag in self.BLOCKS:
+        if self._skip:
+            return
+        self._enter(tag, dict(attrs))
+        if tag in self.BLOCKS:
             self._finish()
             self._block = tag
+            self._quotes += tag == "blockquote"
+        elif tag in self.CELLS and self._block == "tr":
+            if self._parts:
+                self._parts.append(" | ")
         elif tag in self.CONTAINERS:
             self._finish()
             self._containers += 1
@@ -118,13 +172,33 @@ class _HtmlReader(HTMLParser):
             return
         elif tag in self.BLOCKS:
             self._finish()
+            if tag == "blockquote":
+                self._quotes = max(0, self._quotes - 1)
+            self._leave(tag)
+        elif tag in self.CELLS:
+            return
         elif tag in self.CONTAINERS:
             self._finish()
             self._containers = max(0, self._containers - 1)
+            self._leave(tag)
         elif tag == "title":
             self._in_title = False
         elif self._block is not None and tag not in self.VOID:
             self._parts.append(f"</{tag}>")
+        else:
+            self._leave(tag)
+
+    def _enter(self, tag: str, attrs: dict[str, str | None]) -> None:
+        """Note a container that makes its blocks asides or notes."""
+        marks = " ".join(filter(None, (attrs.get("class"), attrs.get("id"), attrs.get("role"))))
+        if tag == "aside" or _ASIDE_CLASS.search(marks):
+            self._special.append((tag, "aside"))
+        elif _NOTES_CLASS.search(marks):
+            self._special.append((tag, "note"))
+
+    def _leave(self, tag: str) -> None:
+        if self._special and self._special[-1][0] == tag:
+            self._special.pop()
 
     def parse_html_declaration(self, i: int) -> int:
         try:
@@ -165,13 +239,28 @@ class _HtmlReader(HTMLParser):
             return
         tag, source = self._block, "".join(self._parts)
         self._block, self._parts = None, []
-        nested = self._containers > 0 or tag == "li"
-        if tag.startswith("h"):
-            self.chunks.append(Chunk(HEADING, int(tag[1]), _unbold_html(source), "html", nested))
+        if not source.strip():
+            return  # a wrapper (<blockquote><p>...) or an empty element: nothing to read
+        nested = self._containers > 0 or tag == "li" or self._quotes > 0
+        aside = any(kind == "aside" for _tag, kind in self._special)
+        if tag in HEADINGS:
+            chunk = Chunk(HEADING, int(tag[1]), _unbold_html(source), "html", nested, aside)
         else:
-            self.chunks.append(Chunk(PARAGRAPH, 0, source, "html", nested))
+            chunk = Chunk(self._kind(tag), 0, source, "html", nested, aside)
+        self.chunks.append(chunk)
+
+    def _kind(self, tag: str) -> str:
+        if any(kind == "note" for _tag, kind in self._special):
+            return NOTE
+        if tag == "blockquote" or self._quotes > 0:
+            return QUOTE
+        if tag == "p" and self._containers > 0:
+            return ITEM  # <li><p>...</p></li>
+        return BLOCK_KINDS.get(tag, PARAGRAPH)
 
 
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+BLOCK_KINDS = {"li": ITEM, "pre": CODE, "tr": ROW, "figcaption": CAPTION}
 SKIP_REASONS = {
     "script": "scripts are never content",
     "style": "style sheets are never content",

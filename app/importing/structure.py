@@ -178,7 +178,7 @@ def _assemble(
     blocks: list[Chunk] = []
     asides: list[tuple[Chunk, int | None]] = []
     for chunk in chunks:
-        if chunk.kind == PARAGRAPH and _ASIDE.match(chunk.text):
+        if chunk.aside or (chunk.kind == PARAGRAPH and _ASIDE.match(chunk.text)):
             asides.append((chunk, len(blocks) - 1 if blocks else None))
         elif blocks and continues(blocks[-1], chunk):
             if repairs is not None:

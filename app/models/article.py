@@ -29,6 +29,13 @@ if TYPE_CHECKING:
 class BlockKind(enum.StrEnum):
     HEADING = "heading"
     PARAGRAPH = "paragraph"
+    # Kept as blocks of their own kind when an HTML page is imported (annotatable all the same).
+    ITEM = "item"
+    QUOTE = "quote"
+    CODE = "code"
+    ROW = "row"
+    CAPTION = "caption"
+    NOTE = "note"
 
 
 class Article(db.Model):
@@ -73,7 +80,10 @@ class Block(db.Model):
     __table_args__ = (
         UniqueConstraint("article_id", "anchor", name="uq_blocks_article_anchor"),
         Index("ix_blocks_article_position", "article_id", "position"),
-        CheckConstraint("kind in ('heading','paragraph')", name="kind"),
+        CheckConstraint(
+            "kind in ('heading','paragraph','item','quote','code','row','caption','note')",
+            name="kind",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,6 +15,9 @@ down_revision = '0004_helpful_marks'
 branch_labels = None
 depends_on = None
 
+OLD_KINDS = "'heading','paragraph'"
+NEW_KINDS = "'heading','paragraph','item','quote','code','row','caption','note'"
+
 
 def upgrade():
     op.create_table(
@@ -50,6 +53,9 @@ def upgrade():
         batch.add_column(
             sa.Column('retired', sa.Boolean(), server_default=sa.false(), nullable=False)
         )
+        # HTML imports keep lists, quotes, code, table rows, captions and notes as their kinds.
+        batch.drop_constraint(op.f('ck_blocks_kind'), type_='check')
+        batch.create_check_constraint(op.f('ck_blocks_kind'), f"kind in ({NEW_KINDS})")
     with op.batch_alter_table('annotations') as batch:
         batch.add_column(
             sa.Column('orphaned', sa.Boolean(), server_default=sa.false(), nullable=False)
@@ -85,7 +91,10 @@ def downgrade():
         batch.drop_column('quote_end')
         batch.drop_column('quote_start')
         batch.drop_column('orphaned')
+    op.execute(f"UPDATE blocks SET kind = 'paragraph' WHERE kind NOT IN ({OLD_KINDS})")
     with op.batch_alter_table('blocks') as batch:
+        batch.drop_constraint(op.f('ck_blocks_kind'), type_='check')
+        batch.create_check_constraint(op.f('ck_blocks_kind'), f"kind in ({OLD_KINDS})")
         batch.drop_column('retired')
     with op.batch_alter_table('articles') as batch:
         batch.drop_constraint(op.f('fk_articles_owner_id_users'), type_='foreignkey')
