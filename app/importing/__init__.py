@@ -6,8 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.importing.draft import ArticleDraft, DraftAside, DraftBlock
-from app.importing.extract import Extracted, extract
-from app.importing.readers import READERS, main_content, read_html_report
+from app.importing.extract import Extracted, extract, parse_iso_date
+from app.importing.readers import READERS, main_content, read_html_report, split_front_matter
 from app.importing.structure import build_draft
 from app.services.errors import ValidationFailed
 
@@ -45,6 +45,8 @@ def parse_article(source: str, fmt: str) -> ArticleDraft:
             f"Unknown format {fmt!r}.", {"format": f"Use one of {', '.join(FORMATS)}."}
         )
     text = source.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if fmt == "md":
+        return _markdown_draft(text)
     if fmt != "html":
         chunks, fallback_title = READERS[fmt](text)
         return replace(build_draft(chunks, fmt, fallback_title), source=text)
@@ -56,6 +58,23 @@ def parse_article(source: str, fmt: str) -> ArticleDraft:
     return replace(draft, source=text, dropped=(*dropped, *left_out, *draft.dropped))
 
 
+def _markdown_draft(text: str) -> ArticleDraft:
+    """Markdown, with what its front matter says where the text itself says nothing."""
+    fields, body = split_front_matter(text)
+    chunks, fallback_title = READERS["md"](body)
+    draft = build_draft(chunks, "md", fields.get("title") or fallback_title)
+    if fields:
+        told = Extracted(
+            text="",
+            title=fields.get("title"),
+            author=fields.get("author") or fields.get("byline"),
+            published=parse_iso_date(fields.get("date") or fields.get("published")),
+            url=fields.get("source") or fields.get("url") or fields.get("canonical"),
+        )
+        draft = _with_metadata(draft, told, "front matter")
+    return replace(draft, source=text)
+
+
 def _fits(name: str, value: object) -> bool:
     """Metadata worth taking: present, short enough, and a web address where one is meant."""
     if value is None:
@@ -65,7 +84,9 @@ def _fits(name: str, value: object) -> bool:
     return name != "author" or len(str(value)) <= 200
 
 
-def _with_metadata(draft: ArticleDraft, found: Extracted | None) -> ArticleDraft:
+def _with_metadata(
+    draft: ArticleDraft, found: Extracted | None, where: str = "page's metadata"
+) -> ArticleDraft:
     """What the page's <meta>, JSON-LD and <time> say, where the text itself said nothing."""
     if found is None:
         return draft
@@ -78,7 +99,7 @@ def _with_metadata(draft: ArticleDraft, found: Extracted | None) -> ArticleDraft
     ):
         if getattr(draft, name) is None and _fits(name, value):
             fields[name] = value
-            told.append(f"{label} read from the page's metadata: “{value}”")
+            told.append(f"{label} read from the {where}: “{value}”")
     if not fields:
         return draft
     return replace(draft, **fields, repairs=(*told, *draft.repairs))

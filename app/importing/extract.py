@@ -73,7 +73,7 @@ def extract(source: str) -> Extracted | None:
         text=text,
         title=_clean(data.get("title")),
         author=_clean(data.get("author")),
-        published=_date(data.get("date")),
+        published=parse_iso_date(data.get("date")),
         url=_clean(data.get("url")),
     )
 
@@ -83,7 +83,8 @@ def _clean(value: object) -> str | None:
     return text or None
 
 
-def _date(value: object) -> date | None:
+def parse_iso_date(value: object) -> date | None:
+    """The date an ISO 8601 string begins with (\"2024-03-05T10:00:00Z\"), if any."""
     match = re.match(r"(\d{4})-(\d{2})-(\d{2})", str(value or ""))
     if not match:
         return None

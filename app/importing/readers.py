@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from html import escape
 from html.parser import HTMLParser
 
@@ -60,9 +61,44 @@ def read_text(source: str) -> tuple[list[Chunk], str]:
     title, _, rest = paragraphs[0].partition("\n")
     chunks = [Chunk(HEADING, 1, title.strip(), "txt")]
     for paragraph in [rest, *paragraphs[1:]]:
-        if paragraph.strip():
+        if _is_caps_heading(paragraph):
+            chunks.append(Chunk(HEADING, 2, string.capwords(paragraph.strip().lower()), "txt"))
+        elif paragraph.strip():
             chunks.append(Chunk(PARAGRAPH, 0, " ".join(paragraph.split()), "txt"))
     return chunks, ""
+
+
+def _is_caps_heading(paragraph: str) -> bool:
+    """A short line of its own in capitals ("THE ISLAND EFFECT"): how typed text marks sections."""
+    line = paragraph.strip()
+    return (
+        "\n" not in line
+        and len(line) <= MAX_CAPS_HEADING
+        and any(c.isalpha() for c in line)
+        and line == line.upper()
+        and not line.endswith((".", ",", ";"))
+    )
+
+
+MAX_CAPS_HEADING = 80
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_FRONT_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*?)\s*$")
+
+
+def split_front_matter(source: str) -> tuple[dict[str, str], str]:
+    """A Markdown file's YAML front matter as flat `key: value` pairs, and the rest of it.
+
+    Only plain scalars are read (title, author, date, source...): nothing is executed or
+    resolved, as a YAML loader might.
+    """
+    match = _FRONT_MATTER.match(source)
+    if not match:
+        return {}, source
+    fields = {}
+    for line in match["yaml"].splitlines():
+        if found := _FRONT_KEY.match(line):
+            fields[found["key"].lower()] = found["value"].strip().strip("'\"")
+    return fields, source[match.end() :]
 
 
 def read_html(source: str) -> tuple[list[Chunk], str]:

@@ -250,7 +250,7 @@ def _told(
     """The importer's findings, in words, for the preview."""
     said = []
     if title and title == fallback_title:
-        said.append(f"Title read from the page's <title>: “{title}”")
+        said.append(f"Title read from the document's metadata (<title> or front matter): “{title}”")
     for label, value in (
         ("Standfirst set apart", front.standfirst),
         ("Byline read", front.author),
