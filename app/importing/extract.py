@@ -21,6 +21,7 @@ from rapidfuzz import fuzz
 MIN_EXTRACTED_CHARS = 80
 # A block is part of the article when its words are (nearly) all in the extracted text.
 KEPT_LIKENESS = 90.0
+SHORT_BLOCK = 40
 
 logging.getLogger("trafilatura").setLevel(logging.ERROR)  # its warnings are not the user's
 logging.getLogger("htmldate").setLevel(logging.ERROR)
@@ -37,12 +38,18 @@ class Extracted:
     url: str | None
 
     def contains(self, block_text: str) -> bool:
-        """Whether a block's words are part of the extracted article."""
+        """Whether a block's words are part of the extracted article.
+
+        Short blocks must occur exactly (a fuzzy match of a few words proves nothing); longer
+        ones may differ a little (the extractor normalises quotes and spaces).
+        """
         needle = _normal(block_text)
         if not needle:
             return False
         haystack = _normal(self.text)
-        return needle in haystack or fuzz.partial_ratio(needle, haystack) >= KEPT_LIKENESS
+        if needle in haystack:
+            return True
+        return len(needle) >= SHORT_BLOCK and fuzz.partial_ratio(needle, haystack) >= KEPT_LIKENESS
 
 
 def _normal(text: str) -> str:

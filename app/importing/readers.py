@@ -115,6 +115,15 @@ def read_html_report(source: str) -> tuple[list[Chunk], str, list[str]]:
     return reader.chunks, " ".join(reader.title_parts).strip(), reader.dropped()
 
 
+# Lines no article is made of, whatever an extractor keeps: ad labels, email and share chrome.
+_BOILERPLATE = re.compile(
+    r"^(advertisement|advertising|sponsored( content)?|view (this|it|this email|the email) "
+    r"(online|in (your|a) browser)|unsubscribe\b|you are receiving this|share (on|this|via)\b|"
+    r"(sign up|subscribe) (for|to)\b|we use cookies|accept (all )?cookies)",
+    re.I,
+)
+
+
 def main_content(chunks: list[Chunk], found: Extracted | None) -> tuple[list[Chunk], list[str]]:
     """The chunks that are the article, by the extractor's judgement, and what was left out.
 
@@ -125,9 +134,13 @@ def main_content(chunks: list[Chunk], found: Extracted | None) -> tuple[list[Chu
         return chunks, []
     kept, left = [], []
     for chunk in chunks:
+        if not chunk.text.strip():
+            continue  # an empty paragraph (Word's <o:p>&nbsp;</o:p>): nothing to lose
         title = chunk.kind == HEADING and chunk.level == 1
-        if title or chunk.aside or found.contains(chunk.text):
-            kept.append(chunk)
+        if _BOILERPLATE.match(chunk.text.strip()):
+            left.append(chunk.text)
+        elif title or chunk.aside or chunk.kind == CAPTION or found.contains(chunk.text):
+            kept.append(chunk)  # captions too: the extractor leaves figures out, we keep them
         else:
             left.append(chunk.text)
     if not left:

@@ -78,8 +78,12 @@ def _is_meta(chunk: Chunk) -> bool:
     return byline_name(chunk.text) is not None or parse_date(chunk.text) is not None
 
 
+# A footnote marker after the full stop ("...as fast as possible.1", "...possible.[2]").
+_NOTE_MARK = re.compile(r"(?<=[.?!…\"”’')\]])\[?\d{1,3}\]?\Z|[*†‡]\Z")
+
+
 def _ends_sentence(text: str) -> bool:
-    return text[-1] in TERMINAL
+    return text[-1] in TERMINAL or _NOTE_MARK.search(text) is not None
 
 
 def _take_title(chunks: list[Chunk], fallback: str) -> tuple[str, list[Chunk]]:
@@ -207,7 +211,7 @@ def _relevel(blocks: list[Chunk]) -> list[Chunk]:
 
 def build_draft(chunks: list[Chunk], fmt: str, fallback_title: str = "") -> ArticleDraft:
     """The draft an importer stores, from a reader's chunks in document order."""
-    kept = [chunk for chunk in chunks if chunk.text]
+    kept = [chunk for chunk in chunks if chunk.text.strip()]  # &nbsp; alone is empty too
     dropped = []
     if len(kept) < len(chunks):
         dropped.append(f"{len(chunks) - len(kept)} empty paragraph(s): no text to annotate")
@@ -217,6 +221,8 @@ def build_draft(chunks: list[Chunk], fmt: str, fallback_title: str = "") -> Arti
     disclaimer, chunks = _take_disclaimer(chunks)
     repairs: list[str] = []
     blocks, asides = _assemble(chunks, repairs)
+    if front.photo_credit is None:
+        front.photo_credit = _caption_credit(blocks)
     repairs = _told(title, fallback_title, front, source_url, disclaimer, blocks, asides) + repairs
     return ArticleDraft(
         title=title,
@@ -236,6 +242,19 @@ def build_draft(chunks: list[Chunk], fmt: str, fallback_title: str = "") -> Arti
         repairs=tuple(repairs),
         dropped=tuple(dropped),
     )
+
+
+_CREDIT = re.compile(
+    r"\b(?:photo(?:graph)?|image|picture|credit)s?\s*:\s*(?P<who>[^.;]{2,120})", re.I
+)
+
+
+def _caption_credit(blocks: list[Chunk]) -> str | None:
+    """The photo credit a figure caption gives ("... Photo: Tomasz Lind for the Ledger")."""
+    for block in blocks:
+        if block.kind == "caption" and (match := _CREDIT.search(block.text)):
+            return match["who"].strip()
+    return None
 
 
 def _told(
