@@ -33,6 +33,7 @@ class Chunk:
     markup: str
     nested: bool = False
     aside: bool = False  # inside a pull quote, "related" box or sidebar: set apart
+    parent: int = 0  # which container element (div, section, td...) it sits in, for HTML
 
     @cached_property
     def rendered(self) -> tuple[str, str]:

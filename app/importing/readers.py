@@ -127,20 +127,24 @@ _BOILERPLATE = re.compile(
 def main_content(chunks: list[Chunk], found: Extracted | None) -> tuple[list[Chunk], list[str]]:
     """The chunks that are the article, by the extractor's judgement, and what was left out.
 
-    The title (h1) and asides stay whatever it says: the title is read separately, and asides
-    are kept apart on purpose. With no judgement (None), every chunk stays.
+    The extractor judges whole regions of a page; a short paragraph it passed over in the
+    middle of the article's own container stays (the extractor skips very short lines). The
+    title (h1), captions and asides stay whatever it says: the title is read separately, the
+    extractor leaves figures out, and asides are kept apart on purpose. With no judgement
+    (None), every chunk stays.
     """
     if found is None:
         return chunks, []
+    chunks = [chunk for chunk in chunks if chunk.text.strip()]  # Word's <o:p>&nbsp;</o:p>
+    chosen = [found.contains(chunk.text) for chunk in chunks]
+    article_parents = {chunk.parent for chunk, ok in zip(chunks, chosen, strict=True) if ok}
     kept, left = [], []
-    for chunk in chunks:
-        if not chunk.text.strip():
-            continue  # an empty paragraph (Word's <o:p>&nbsp;</o:p>): nothing to lose
+    for chunk, ok in zip(chunks, chosen, strict=True):
         title = chunk.kind == HEADING and chunk.level == 1
         if _BOILERPLATE.match(chunk.text.strip()):
             left.append(chunk.text)
-        elif title or chunk.aside or chunk.kind == CAPTION or found.contains(chunk.text):
-            kept.append(chunk)  # captions too: the extractor leaves figures out, we keep them
+        elif ok or title or chunk.aside or chunk.kind == CAPTION or chunk.parent in article_parents:
+            kept.append(chunk)
         else:
             left.append(chunk.text)
     if not left:
@@ -168,6 +172,9 @@ class _HtmlReader(HTMLParser):
     )
     CONTAINERS = frozenset({"ul", "ol"})
     CELLS = frozenset({"td", "th"})
+    # Elements that group blocks: a block's innermost one is its "parent" (see main_content).
+    GROUPS = frozenset({"body", "div", "section", "article", "main", "header", "footer", "aside",
+                        "figure", "table", "ul", "ol", "center", "details", "dl"})  # fmt: skip
     # Never content: their text would turn up as stray words in a paragraph.
     SKIPPED = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "nav", "form"})
     VOID = frozenset({"br", "img", "hr", "wbr", "input", "meta", "link", "source"})
@@ -184,6 +191,8 @@ class _HtmlReader(HTMLParser):
         self.skipped: dict[str, int] = {}
         self.stray: list[str] = []  # text outside any paragraph or heading
         self._quotes = 0  # open <blockquote>s
+        self._groups: list[tuple[str, int]] = [("", 0)]  # open grouping elements, with ids
+        self._hidden_tags: list[str] = []  # open elements a browser does not show
         self._special: list[tuple[str, str]] = []  # open (tag, "aside" | "note") containers
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -194,7 +203,16 @@ class _HtmlReader(HTMLParser):
             return
         if self._skip:
             return
-        self._enter(tag, dict(attrs))
+        found = dict(attrs)
+        if tag not in self.VOID and _is_hidden(found):
+            self.skipped["hidden"] = self.skipped.get("hidden", 0) + 1
+            self._skip += 1
+            self._hidden_tags.append(tag)
+            return
+        self._enter(tag, found)
+        if tag in self.GROUPS:
+            self._finish()
+            self._groups.append((tag, len(self.chunks) * 1000 + len(self._groups)))
         if tag in self.BLOCKS:
             self._finish()
             self._block = tag
@@ -215,7 +233,10 @@ class _HtmlReader(HTMLParser):
             self._parts.append(self.get_starttag_text() or "")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIPPED:
+        if self._hidden_tags and tag == self._hidden_tags[-1]:
+            self._hidden_tags.pop()
+            self._skip = max(0, self._skip - 1)
+        elif tag in self.SKIPPED:
             self._skip = max(0, self._skip - 1)
         elif self._skip:
             return
@@ -248,6 +269,11 @@ class _HtmlReader(HTMLParser):
     def _leave(self, tag: str) -> None:
         if self._special and self._special[-1][0] == tag:
             self._special.pop()
+        if tag in self.GROUPS and any(open_tag == tag for open_tag, _id in self._groups[1:]):
+            self._finish()
+            while self._groups[-1][0] != tag:  # close what the page forgot to close
+                self._groups.pop()
+            self._groups.pop()
 
     def parse_html_declaration(self, i: int) -> int:
         try:
@@ -292,10 +318,11 @@ class _HtmlReader(HTMLParser):
             return  # a wrapper (<blockquote><p>...) or an empty element: nothing to read
         nested = self._containers > 0 or tag == "li" or self._quotes > 0
         aside = any(kind == "aside" for _tag, kind in self._special)
+        parent = self._groups[-1][1]
         if tag in HEADINGS:
-            chunk = Chunk(HEADING, int(tag[1]), _unbold_html(source), "html", nested, aside)
+            chunk = Chunk(HEADING, int(tag[1]), _unbold_html(source), "html", nested, aside, parent)
         else:
-            chunk = Chunk(self._kind(tag), 0, source, "html", nested, aside)
+            chunk = Chunk(self._kind(tag), 0, source, "html", nested, aside, parent)
         self.chunks.append(chunk)
 
     def _kind(self, tag: str) -> str:
@@ -310,7 +337,20 @@ class _HtmlReader(HTMLParser):
 
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 BLOCK_KINDS = {"li": ITEM, "pre": CODE, "tr": ROW, "figcaption": CAPTION}
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def _is_hidden(attrs: dict[str, str | None]) -> bool:
+    """An element the browser does not show: `hidden`, `aria-hidden`, or a hiding style."""
+    return (
+        "hidden" in attrs
+        or attrs.get("aria-hidden") == "true"
+        or bool(_HIDDEN_STYLE.search(attrs.get("style") or ""))
+    )
+
+
 SKIP_REASONS = {
+    "hidden": "hidden on the page (an email's preheader, a collapsed menu)",
     "script": "scripts are never content",
     "style": "style sheets are never content",
     "noscript": "fallbacks for browsers without scripts",

@@ -67,8 +67,14 @@ def _make_date(year: str, month: str, day: str) -> date | None:
         return None
 
 
+_POSTED_BY = re.compile(
+    r"^(?:posted|published|written)\b.{0,60}?\bby\s+(?P<name>[^,.;]+?)[.,;]?$", re.I
+)
+
+
 def byline_name(text: str) -> str | None:
-    match = _BYLINE.match(text)
+    """The name in "By Ann Author", or in a blog's "Posted on 2 May 2023 by Ann Author"."""
+    match = _BYLINE.match(text) or _POSTED_BY.match(text)
     if match and len(match["name"].split()) <= MAX_BYLINE_WORDS:
         return match["name"]
     return None

@@ -175,6 +175,10 @@ def _create(draft: ArticleDraft, slug: str, actor: User | None) -> ImportSummary
 def _revise(
     article: Article, draft: ArticleDraft, actor: User | None, force: bool
 ) -> ImportSummary:
+    # Two revisions of one article at once would both claim the next number: the second
+    # waits here for the first to commit (PostgreSQL; SQLite writes one at a time anyway).
+    db.session.execute(select(Article.id).where(Article.id == article.id).with_for_update())
+    db.session.refresh(article, ["revision"])
     old = current_blocks(article)
     if _unchanged(article, old, draft):
         return _summary(article, draft, created=False, changed=False, revision=article.revision)

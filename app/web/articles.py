@@ -117,6 +117,8 @@ def note_url(slug: str, anchor: str, annotation_id: int, group: Group | None = N
 
 def in_context(note: Annotation) -> str:
     """Where an annotation (loaded with its article, block and group) is shown."""
+    if note.orphaned:  # its words are gone: it is listed at the article's end
+        return url_for("web.article", slug=note.article.slug) + f"#a-{note.id}"
     group = note.group if note.group_id is not None else None
     return note_url(note.article.slug, note.block.anchor, note.id, group)
 

@@ -27,6 +27,7 @@ class Expected:
 EXPECTED = {
     "blog_with_footnotes.html": Expected(
         title="On Reading Slowly",
+        author="Marguerite Osei",
         published=date(2023, 9, 2),
         blocks=(
             ("paragraph", "Slow reading is not a technique so much as a ref"),
@@ -167,7 +168,11 @@ EXPECTED = {
             ("paragraph", "Last week I wrote that the Gall–Peters projectio"),
             ("paragraph", "Until next Tuesday, Ruth"),
         ),
-        dropped=("View this email in your browser", "You are receiving this email"),
+        dropped=(
+            "hidden on the page",
+            "View this email in your browser",
+            "You are receiving this email",
+        ),
         absent=("Unsubscribe", "View this email"),
     ),
     "quotes_and_sidebar.html": Expected(

@@ -8,7 +8,7 @@ import io
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Annotation, Article, Block, Reading
+from app.models import Annotation, Article, Block, Reading, User
 from app.services import reading
 from app.services.annotations import Quote
 from tests.functional.web.page import parse
@@ -219,3 +219,15 @@ def test_someone_else_cannot_edit_the_article(signed_in, make) -> None:
         ).status_code
         == 403
     )
+
+
+def test_an_orphan_s_link_and_its_author_s_notification_lead_to_the_article_s_end(
+    signed_in, make
+) -> None:
+    client = signed_in(make.user("teacher", role="instructor"))
+    _response, note, _keep = _revised_with_orphan(client, make)
+    reader = signed_in(db.session.get(User, note.author_id))
+    opened = reader.get(f"/annotations/{note.id}")
+    assert opened.headers["Location"].endswith(f"/articles/reading-week#a-{note.id}")
+    listed = parse(reader.get("/notifications").get_data(as_text=True))
+    assert "Revision" in listed.find(cls="notification-kind").text
