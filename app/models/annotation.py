@@ -96,6 +96,9 @@ class Annotation(db.Model):
     # orphaned). quote_exact keeps the author's original words.
     quote_start: Mapped[int | None] = mapped_column()
     quote_end: Mapped[int | None] = mapped_column()
+    # The words the quote covers now when a revision's light edit changed them (shown, with
+    # quote_exact as "originally quoted"); None while they are the words the author selected.
+    quote_current: Mapped[str | None] = mapped_column(Text)
     # The latest moderator's reason, shown to the author of a hidden annotation.
     moderation_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -266,6 +266,7 @@ def post_annotation(
         "quote_suffix": quote.suffix if quote else None,
         "quote_start": where[0] if where else None,
         "quote_end": where[1] if where else None,
+        "quote_current": None,
         "orphaned": False,
         "visibility": audience.visibility,
         "group_id": audience.group.id if audience.group else None,

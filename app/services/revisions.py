@@ -241,16 +241,25 @@ def _write_placements(
     for note in notes:
         place = placements[note.id]
         if place.block is None:
-            rows.append({"id": note.id, "block_id": note.block_id, "orphaned": True,
-                         "quote_start": None, "quote_end": None})  # fmt: skip
+            rows.append(_placed(note.id, note.block_id, None, None, orphaned=True))
             continue
-        block_id = blocks[place.block].id
-        if (block_id, place.start, place.end) != (note.block_id, note.quote_start, note.quote_end):
-            rows.append({"id": note.id, "block_id": block_id, "orphaned": False,
-                         "quote_start": place.start, "quote_end": place.end})  # fmt: skip
+        block = blocks[place.block]
+        if (block.id, place.start, place.end) != (note.block_id, note.quote_start, note.quote_end):
+            words = block.text[place.start : place.end] if place.start is not None else None
+            row = _placed(note.id, block.id, place.start, place.end, orphaned=False)
+            row["quote_current"] = words if words != note.quote_exact else None
+            rows.append(row)
     if rows:
         # ORM bulk UPDATE by primary key: one executemany for thousands of notes.
         db.session.execute(update(Annotation), rows)
+
+
+def _placed(
+    note_id: int, block_id: int, start: int | None, end: int | None, orphaned: bool
+) -> dict[str, Any]:
+    """One row of the bulk UPDATE that moves an annotation."""
+    return {"id": note_id, "block_id": block_id, "orphaned": orphaned,
+            "quote_start": start, "quote_end": end, "quote_current": None}  # fmt: skip
 
 
 def _notify_orphaned(
@@ -442,6 +451,7 @@ def reattach_annotation(
     annotation.block = block
     annotation.orphaned = False
     annotation.quote_start, annotation.quote_end = start, end
+    annotation.quote_current = None
     db.session.flush()
     bump_discussion(db.session, [annotation.article_id])
     return annotation

@@ -62,6 +62,7 @@ def upgrade():
         )
         batch.add_column(sa.Column('quote_start', sa.Integer(), nullable=True))
         batch.add_column(sa.Column('quote_end', sa.Integer(), nullable=True))
+        batch.add_column(sa.Column('quote_current', sa.Text(), nullable=True))
     _fill_quote_ranges()
 
 
@@ -88,6 +89,7 @@ def downgrade():
         "(SELECT 1 FROM annotations a WHERE a.block_id = blocks.id)"
     )
     with op.batch_alter_table('annotations') as batch:
+        batch.drop_column('quote_current')
         batch.drop_column('quote_end')
         batch.drop_column('quote_start')
         batch.drop_column('orphaned')

@@ -231,3 +231,21 @@ def test_an_orphan_s_link_and_its_author_s_notification_lead_to_the_article_s_en
     assert opened.headers["Location"].endswith(f"/articles/reading-week#a-{note.id}")
     listed = parse(reader.get("/notifications").get_data(as_text=True))
     assert "Revision" in listed.find(cls="notification-kind").text
+
+
+def test_a_lightly_edited_quote_shows_its_new_words_and_the_original(signed_in, make) -> None:
+    client = signed_in(make.user("teacher", role="instructor"))
+    _publish(client)
+    article = _article()
+    second = next(b for b in _blocks(article) if "offers evidence" in b.text)
+    make.annotation(
+        make.user("ann"), article, anchor=second.anchor, quote=Quote("offers evidence", "", "")
+    )
+    v2 = SOURCE.replace("offers evidence", "offers some evidence")
+    assert (
+        client.post("/articles/reading-week/edit", data={"source": v2, "markup": "md"}).status_code
+        == 302
+    )
+    page = parse(client.get(f"/articles/reading-week/p/{second.anchor}").get_data(as_text=True))
+    assert page.find(cls="annotation-quote").text == "offers some evidence"
+    assert page.find(cls="annotation-note--original").text == "Originally quoted: “offers evidence”"
