@@ -60,6 +60,12 @@ class ReattachForm(FlaskForm):
         description="Exactly as they appear in that paragraph; leave empty for the whole of it.",
     )
 
+    # Filled by static/js/reattach.js from the reader's selection: the words either side.
+    quote_prefix = HiddenField()
+    quote_suffix = HiddenField()
+
     def quote(self) -> tuple[str, str, str] | None:
         words = (self.quote_text.data or "").strip()
-        return (words, "", "") if words else None
+        if not words:
+            return None
+        return words, self.quote_prefix.data or "", self.quote_suffix.data or ""

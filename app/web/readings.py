@@ -242,8 +242,12 @@ def article_extras(user: Any, article: Article) -> dict[str, Any]:
     An article never revised has neither history nor orphans: no query is spent on it.
     """
     revised = article.revision > 1
+    orphans = revisions.list_orphans(user, article) if revised else []
     return {
         "can_revise": permissions.can_revise_article(user, article),
         "can_health": revised and permissions.can_view_health(user, article),
-        "orphans": revisions.list_orphans(user, article) if revised else [],
+        "orphans": orphans,
+        "reattachable": {
+            a.id for a in orphans if permissions.can_reattach_annotation(user, a, article)
+        },
     }

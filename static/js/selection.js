@@ -7,7 +7,7 @@ const CONTEXT = 32;
 let button = null;
 let pending = null;
 
-function quoteOf(range) {
+export function quoteOf(range) {
   // Both ends must lie in the same paragraph: their common ancestor is inside its text.
   const common = range.commonAncestorContainer;
   const el = (common.nodeType === Node.ELEMENT_NODE ? common : common.parentElement)

@@ -28,6 +28,28 @@ The second paragraph offers evidence, with numbers: 32% and 69%.
 """
 
 
+def _select(page, anchor: str, phrase: str) -> None:  # type: ignore[no-untyped-def]
+    """Drag the mouse across `phrase` in the block, as a reader would."""
+    box = page.evaluate(
+        """([anchor, phrase]) => {
+          const text = document.querySelector(`#${anchor} .block-text`).firstChild;
+          const at = text.data.indexOf(phrase);
+          const range = document.createRange();
+          range.setStart(text, at);
+          range.setEnd(text, at + phrase.length);
+          const rects = range.getClientRects();
+          const first = rects[0], last = rects[rects.length - 1];
+          return {x1: first.left + 1, y1: first.top + first.height / 2,
+                  x2: last.right - 1, y2: last.top + last.height / 2};
+        }""",
+        [anchor, phrase],
+    )
+    page.mouse.move(box["x1"], box["y1"])
+    page.mouse.down()
+    page.mouse.move(box["x2"], box["y2"], steps=5)
+    page.mouse.up()
+
+
 def _sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
     page.goto("/login")
     page.fill("input[name=username]", username)
@@ -80,15 +102,20 @@ def test_an_owner_revises_reads_the_report_and_re_attaches_an_orphan(open_page, 
     page.click("button:has-text('Save as a new revision')")
     page.wait_for_url("**/health")
     assert "1 orphaned" in page.text_content(".report")
-    orphan = page.locator(f".orphan[data-annotation-id='{note.id}']")
-    assert "offers evidence" in orphan.text_content()
-    orphan.locator("input[name=quote_text]").fill("readers may dispute")
-    orphan.locator("button:has-text('Re-attach')").click()
+    assert "offers evidence" in page.text_content(f".orphan[data-annotation-id='{note.id}']")
+    # On the article, the orphan waits at the end; the owner re-attaches it by selecting words.
+    page.goto(f"/articles/{article.slug}")
+    orphan = page.locator(f"#orphans .orphan[data-annotation-id='{note.id}']")
+    assert "Originally quoted: “offers evidence”" in " ".join(orphan.text_content().split())
+    orphan.locator("button:has-text('Choose new words in the text')").click()
+    _select(page, article_text_anchor(article, "readers may dispute"), "readers may dispute")
+    page.click(".reattach-bar button:has-text('Attach here')")
     page.wait_for_url("**/articles/the-weeks-reading#*")
     assert page.locator("#orphans").count() == 0
     db.session.expire_all()
     moved = db.session.get(Annotation, note.id)
     assert (moved.orphaned, moved.quote_exact) == (False, "readers may dispute")
+    assert moved.quote_prefix.endswith("makes a claim that ")  # the selection's context
     # The confirmation page answers 409 (the revision was not applied), which Chromium logs.
     assert [p for p in watched.problems() if "status of 409" not in p] == []
 
