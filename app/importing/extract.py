@@ -9,6 +9,7 @@ left out is dropped with its reason shown in the preview, never silently.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -81,8 +82,31 @@ def extract(source: str) -> Extracted | None:
         title=_clean(data.get("title")),
         author=_clean(data.get("author")),
         published=parse_iso_date(data.get("date")),
-        url=_clean(data.get("url")),
+        url=_clean(data.get("url")) or _json_ld_url(source),
     )
+
+
+_JSON_LD = re.compile(
+    r"<script[^>]*type=[\"']?application/ld\+json[\"']?[^>]*>(?P<body>.*?)</script>", re.I | re.S
+)
+
+
+def _json_ld_url(source: str) -> str | None:
+    """The article's own address in its JSON-LD (`mainEntityOfPage`, else `url`), if any."""
+    for match in _JSON_LD.finditer(source):
+        try:
+            data = json.loads(match["body"])
+        except ValueError:
+            continue
+        for item in data if isinstance(data, list) else [data]:
+            if not isinstance(item, dict):
+                continue
+            page = item.get("mainEntityOfPage")
+            url = page.get("@id") if isinstance(page, dict) else page
+            url = url if isinstance(url, str) else item.get("url")
+            if isinstance(url, str) and url.startswith(("http://", "https://")):
+                return url
+    return None
 
 
 def _clean(value: object) -> str | None:

@@ -227,6 +227,7 @@ def build_draft(chunks: list[Chunk], fmt: str, fallback_title: str = "") -> Arti
     disclaimer, chunks = _take_disclaimer(chunks)
     repairs: list[str] = []
     blocks, asides = _assemble(chunks, repairs)
+    blocks = _notes_section(blocks, repairs)
     if front.photo_credit is None:
         front.photo_credit = _caption_credit(blocks)
     repairs = _told(title, fallback_title, front, source_url, disclaimer, blocks, asides) + repairs
@@ -248,6 +249,18 @@ def build_draft(chunks: list[Chunk], fmt: str, fallback_title: str = "") -> Arti
         repairs=tuple(repairs),
         dropped=tuple(dropped),
     )
+
+
+def _notes_section(blocks: list[Chunk], repairs: list[str]) -> list[Chunk]:
+    """Footnotes read as a section of their own: a "Notes" heading before the first, if the
+    page gave them none."""
+    first = next((i for i, b in enumerate(blocks) if b.kind == "note"), None)
+    if first is None or (first > 0 and blocks[first - 1].kind == HEADING):
+        return blocks
+    count = sum(b.kind == "note" for b in blocks)
+    repairs.append(f"{count} footnote(s) kept as a notes section")
+    heading = Chunk(HEADING, 2, "Notes", "txt")
+    return [*blocks[:first], heading, *blocks[first:]]
 
 
 _CREDIT = re.compile(

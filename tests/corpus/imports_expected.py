@@ -35,6 +35,7 @@ EXPECTED = {
             ("heading", "What changes when we slow down"),
             ("paragraph", "The first thing that changes is what we notice. "),
             ("paragraph", "The second is what we remember. A passage read t"),
+            ("heading", "Notes"),  # the page gave its footnotes no heading
             ("note", "See John Miedema, Slow Reading (2009), for a sho"),
             ("note", "Friedrich Nietzsche, preface to Daybreak (1886),"),
         ),
@@ -115,6 +116,7 @@ EXPECTED = {
         title="The Quiet Return of the Night Train",
         author="Henrik Aalto",
         published=date(2022, 11, 27),
+        source_url="https://rail.example.org/night-train",
         blocks=(
             ("paragraph", "Ten years ago the sleeper trains of Europe seeme"),
             ("paragraph", "Today new lines are opening almost every season."),
