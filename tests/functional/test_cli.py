@@ -237,3 +237,22 @@ def test_users_create_refuses_a_weak_password_and_creates_nobody(
     assert result.exit_code == 1
     assert reason in result.output
     assert user(app, "dave") is None
+
+
+def test_a_revision_orphaning_most_notes_needs_force_on_the_command_line(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, make
+) -> None:
+    path = write(tmp_path, "a.md", ARTICLE)
+    runner.invoke(args=["articles", "import", str(path), "--slug", "small"])
+    article = db.session.scalar(select(Article).where(Article.slug == "small"))
+    first = db.session.scalars(
+        select(Block).where(Block.article_id == article.id, Block.kind == "paragraph")
+    ).first()
+    make.annotation(make.user(), article, anchor=first.anchor)
+    path.write_text("# A Small Article\n\nNothing of the old text is left.\n", "utf-8")
+    refused = runner.invoke(args=["articles", "import", str(path), "--slug", "small"])
+    assert refused.exit_code != 0
+    assert "Run again with --force" in refused.output
+    forced = runner.invoke(args=["articles", "import", str(path), "--slug", "small", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "Annotations: 0 anchored, 0 reanchored, 1 orphaned." in forced.output
