@@ -16,7 +16,18 @@ ENV_KEYS = ("COUNTERPOINT_ENV", "DATABASE_URL", "SECRET_KEY", "REDIS_URL", "RATE
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` may override environment settings (ENV_KEYS) and Flask keys."""
-    from app import benchref, cli, database, errors, limits, routing, security, sessions, throttle
+    from app import (
+        benchref,
+        cli,
+        database,
+        errors,
+        limits,
+        routing,
+        security,
+        sessions,
+        throttle,
+        uploads,
+    )
     from app.api import bp as api_bp
     from app.config import load_settings
     from app.extensions import compress, csrf, db, limiter, login_manager, migrate
@@ -41,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     versions.watch(db.session)  # every flushed page-visible change raises discussion_version
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
+    uploads.init_app(app)  # before CSRF, which reads the (larger) form
     csrf.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)

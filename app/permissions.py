@@ -17,10 +17,12 @@ from app.extensions import db
 from app.models import (
     Annotation,
     AnnotationStatus,
+    Article,
     Group,
     GroupRole,
     Membership,
     MembershipStatus,
+    Reading,
     Role,
     User,
     Visibility,
@@ -339,3 +341,45 @@ def can_import_annotations(user: Any, group: Group | None) -> bool:
 def can_manage_people(user: Any) -> bool:
     """Finding accounts, changing roles, disabling, sending reset links: site admins alone."""
     return _is_admin(user)
+
+
+# --- readings: adding and revising articles ---------------------------------------------------
+
+
+def can_add_article(user: Any) -> bool:
+    """Site instructors and admins bring readings."""
+    known = _known(user)
+    return known is not None and known.role in (Role.INSTRUCTOR, Role.ADMIN)
+
+
+def can_revise_article(user: Any, article: Article) -> bool:
+    """The article's owner (who added it) or an admin."""
+    known = _known(user)
+    if known is None:
+        return False
+    return _is_admin(known) or (article.owner_id is not None and article.owner_id == known.id)
+
+
+def can_view_health(user: Any, article: Article) -> bool:
+    """The owner, an admin, or an instructor of a group that reads the article."""
+    known = _known(user)
+    if known is None:
+        return False
+    if can_revise_article(known, article):
+        return True
+    teaches = [m.group_id for m in _memberships(known).values() if m.is_active and m.is_instructor]
+    if not teaches:
+        return False
+    reads = select(Reading.id).where(
+        Reading.article_id == article.id, Reading.group_id.in_(teaches)
+    )
+    return db.session.scalar(reads.limit(1)) is not None
+
+
+def can_reattach_annotation(user: Any, annotation: Annotation, article: Article) -> bool:
+    """Its author, a moderator of its group, or whoever may revise the article."""
+    return (
+        _is_author(user, annotation)
+        or _moderates(user, annotation)
+        or can_revise_article(user, article)
+    )

@@ -39,7 +39,7 @@ target_db = current_app.extensions["migrate"].db
 
 
 def include_name(name, type_, parent_names):
-    """The search index (migration 0008) lives outside the models: autogenerate leaves it be."""
+    """The search index (migration 0011) lives outside the models: autogenerate leaves it be."""
     from app.services.search import is_search_object
 
     return not (type_ in ("table", "index", "column") and is_search_object(name, type_))

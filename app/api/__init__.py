@@ -16,6 +16,7 @@ from app.api.moderation import bp as moderation_bp
 from app.api.notifications import bp as notifications_bp
 from app.api.openapi import bp as openapi_bp
 from app.api.people import bp as people_bp
+from app.api.readings import bp as readings_bp
 from app.api.search import bp as search_bp
 from app.api.tokens import bp as tokens_bp
 from app.extensions import csrf, login_manager
@@ -33,6 +34,7 @@ RESOURCES = (
     insight_bp,
     people_bp,
     openapi_bp,
+    readings_bp,
 )
 
 bp = Blueprint("api", __name__)

@@ -10,9 +10,14 @@ from app.api.inputs import query_args
 from app.api.loaders import load_article
 from app.api.openapi import operation
 from app.api.pagination import PageQuery, split_page
-from app.api.presenters import present_article, present_article_summary, present_page
-from app.api.schemas import ArticleOut, ArticlePage
-from app.services import reading
+from app.api.presenters import (
+    present_article,
+    present_article_revision,
+    present_article_summary,
+    present_page,
+)
+from app.api.schemas import ArticleOut, ArticlePage, ArticleQuery
+from app.services import reading, revisions
 
 bp = Blueprint("articles", __name__)
 
@@ -36,8 +41,13 @@ def list_articles() -> ResponseReturnValue:
     "One article with its blocks in reading order and what the caller may see of each.",
     "articles",
     {200: ArticleOut},
+    query=ArticleQuery,
+    description="`?revision=N` shows an earlier revision, read-only, without discussion counts.",
 )
 def get_article(slug: str) -> ResponseReturnValue:
+    query = query_args(ArticleQuery)
     article = load_article(slug)
+    if query.revision is not None and query.revision != article.revision:
+        return present_article_revision(article, revisions.get_revision(article, query.revision))
     blocks = reading.list_blocks(article)
     return present_article(article, blocks, reading.block_counts(caller(), article))

@@ -12,6 +12,7 @@ from app.models import (
     AnnotationKind,
     ApiToken,
     Article,
+    ArticleRevision,
     Block,
     Feedback,
     Flag,
@@ -96,7 +97,61 @@ def present_article(
     return {
         **present_article_summary(summary),
         "standfirst": article.standfirst,
+        "revision": article.revision,
+        "current_revision": article.revision,
         "blocks": shown,
+    }
+
+
+SNAPSHOT_KEYS = ("anchor", "kind", "text", "html")
+
+
+def present_article_revision(article: Article, revision: ArticleRevision) -> Json:
+    """An earlier revision, read-only: its own title and blocks, no discussion counts."""
+    zero = {kind.value: 0 for kind in AnnotationKind}
+    blocks = [
+        {**{key: b[key] for key in SNAPSHOT_KEYS}, "position": n, "counts": zero}
+        for n, b in enumerate(revision.blocks)
+    ]
+    return {
+        **present_article_summary(ArticleSummary(article, len(blocks), 0)),
+        "title": revision.title,
+        "standfirst": article.standfirst,
+        "revision": revision.number,
+        "current_revision": article.revision,
+        "blocks": blocks,
+    }
+
+
+BLOCK_COUNTS = ("kept", "moved", "edited", "added", "removed")
+NOTE_COUNTS = ("anchored", "reanchored", "orphaned")
+
+
+def present_report(report: Mapping[str, Any]) -> Json:
+    """Every count named, zeros included (revision 1 of an older article has none)."""
+    blocks, notes = report.get("blocks", {}), report.get("annotations", {})
+    return {
+        "blocks": {k: int(blocks.get(k, 0)) for k in BLOCK_COUNTS},
+        "annotations": {k: int(notes.get(k, 0)) for k in NOTE_COUNTS},
+    }
+
+
+def present_revision(revision: ArticleRevision) -> Json:
+    return {
+        "revision": revision.number,
+        "created": iso_datetime(revision.created_at),
+        "author": present_author(revision.author) if revision.author else None,
+        "report": present_report(revision.report),
+    }
+
+
+def present_health(
+    revision: ArticleRevision | None, orphans: Iterable[Annotation], viewer: User | None
+) -> Json:
+    return {
+        "revision": revision.number if revision else 0,
+        "report": present_report(revision.report if revision else {}),
+        "orphaned": [present_annotation(a, viewer) for a in orphans],
     }
 
 
@@ -136,6 +191,8 @@ def present_annotation(
             if permissions.can_see_moderation_reason(viewer, annotation)
             else None
         ),
+        "orphaned": annotation.orphaned,
+        "quote_range": annotation.quote_range,
     }
 
 

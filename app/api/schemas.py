@@ -121,6 +121,39 @@ class AnnotationCreate(Request):
     private: bool = Field(False, description="A note only its author can see.")
 
 
+class ArticleCreate(Request):
+    source: Text = Field(
+        description="The whole document, at most 2 MiB of UTF-8.", json_schema_extra=NON_BLANK
+    )
+    markup: Literal["md", "txt", "html"] = Field(description="What `source` is written in.")
+    slug: Text | None = Field(None, description="The article's name in URLs (default: its title).")
+
+
+class RevisionCreate(Request):
+    source: Text = Field(
+        description="The whole new text, at most 2 MiB of UTF-8.", json_schema_extra=NON_BLANK
+    )
+    markup: Literal["md", "txt", "html"] = Field(description="What `source` is written in.")
+    force: bool = Field(
+        False, description="Apply it even if it would orphan more than half of the annotations."
+    )
+
+
+class AnchorIn(Request):
+    """Re-attach an (orphaned) annotation's thread to a block, optionally on a quote there."""
+
+    anchor: Text = Field(max_length=80, json_schema_extra={"minLength": 1})
+    quote: QuoteIn | None = None
+
+
+class ArticleQuery(BaseModel):
+    """?revision=N reads an earlier revision (read-only)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    revision: int | None = Field(None, ge=1, le=MAX_ID, description="An earlier revision.")
+
+
 class AnnotationUpdate(Request):
     """At least one of `body` and `kind`."""
 
@@ -302,6 +335,11 @@ class QuoteOut(Response):
     suffix: str
 
 
+class QuoteRangeOut(Response):
+    start: int = Field(description="Offset in code points into the block's current `text`.")
+    end: int
+
+
 class AnnotationOut(Response):
     id: int
     article: str = Field(description="The article's slug.")
@@ -326,6 +364,10 @@ class AnnotationOut(Response):
     locked: bool = Field(description="Takes no new replies (an extension).")
     moderation_reason: str | None = Field(
         description="Why a moderator hid it: shown to its author and moderators, else null."
+    )
+    orphaned: bool = Field(description="Its text is gone from the current revision.")
+    quote_range: QuoteRangeOut | None = Field(
+        description="Where the quote lies now (the words may have been lightly edited)."
     )
 
 
@@ -445,7 +487,49 @@ class BlockOut(Response):
 
 class ArticleOut(ArticleSummaryOut):
     standfirst: str | None
+    revision: int = Field(description="The revision shown (0: imported before revisions).")
+    current_revision: int
     blocks: list[BlockOut] = Field(description="In reading order.")
+
+
+class BlockReportOut(Response):
+    kept: int
+    moved: int
+    edited: int
+    added: int
+    removed: int
+
+
+class NoteReportOut(Response):
+    anchored: int
+    reanchored: int
+    orphaned: int
+
+
+class ReportOut(Response):
+    blocks: BlockReportOut
+    annotations: NoteReportOut
+
+
+class RevisionCreated(Response):
+    revision: int
+    report: ReportOut
+
+
+class RevisionOut(RevisionCreated):
+    created: datetime
+    author: AuthorOut | None = Field(description="Null when imported from the command line.")
+
+
+class RevisionPage(Response):
+    items: list[RevisionOut] = Field(description="Newest first.")
+    next: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
+
+
+class HealthOut(Response):
+    revision: int
+    report: ReportOut = Field(description="What the current revision did to blocks and notes.")
+    orphaned: list[AnnotationOut] = Field(description="Threads whose text is gone, oldest first.")
 
 
 class ArticlePage(Response):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from flask.cli import AppGroup
@@ -11,7 +11,10 @@ from flask.cli import AppGroup
 from app.extensions import db
 from app.importing import FORMATS, parse_file
 from app.services.articles import ImportSummary, import_article_summary, import_demo
-from app.services.errors import DomainError
+from app.services.errors import ConfirmationNeeded, DomainError
+
+BLOCK_COUNTS = ("kept", "moved", "edited", "added", "removed")
+NOTE_COUNTS = ("anchored", "reanchored", "orphaned")
 
 
 # AppGroup: each command runs in an app context however it is invoked (flask, test runner).
@@ -25,9 +28,11 @@ def demo() -> None:
     pass
 
 
-def _fail(exc: DomainError) -> NoReturn:
+def _fail(exc: DomainError, hint: str = "") -> NoReturn:
     db.session.rollback()  # nothing half-imported stays behind
     details = "; ".join(f"{field}: {reason}" for field, reason in exc.fields.items())
+    if hint:
+        details = hint
     raise click.ClickException(f"{exc.message} {details}".strip())
 
 
@@ -46,9 +51,17 @@ def describe(summary: ImportSummary) -> str:
         return f"Imported '{title}' as {slug}: {contents}."
     if not summary.changed:
         return f"'{title}' ({slug}) is already up to date: nothing changed."
+    return f"Revised '{title}' ({slug}) to revision {summary.revision}: {contents}.\n" + (
+        describe_report(summary.report)
+    )
+
+
+def describe_report(report: dict[str, Any]) -> str:
+    """The anchor health report of a revision, two lines."""
+    blocks, notes = report.get("blocks", {}), report.get("annotations", {})
     return (
-        f"Updated '{title}' ({slug}): {contents}; {summary.added} added, {summary.edited} edited, "
-        f"{summary.removed} removed, {summary.kept} kept for their annotations."
+        "Blocks: " + ", ".join(f"{blocks.get(k, 0)} {k}" for k in BLOCK_COUNTS) + ".\n"
+        "Annotations: " + ", ".join(f"{notes.get(k, 0)} {k}" for k in NOTE_COUNTS) + "."
     )
 
 
@@ -61,9 +74,16 @@ def describe(summary: ImportSummary) -> str:
     type=click.Choice(FORMATS),
     help="The file's format (default: from its extension: .md, .txt, .html).",
 )
-def import_command(file: Path, slug: str | None, fmt: str | None) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Apply a revision even if it would orphan more than half of the annotations.",
+)
+def import_command(file: Path, slug: str | None, fmt: str | None, force: bool) -> None:
     try:
-        summary = import_article_summary(parse_file(file, fmt), slug)
+        summary = import_article_summary(parse_file(file, fmt), slug, force=force)
+    except ConfirmationNeeded as exc:
+        _fail(exc, hint="Run again with --force to apply it.")
     except DomainError as exc:
         _fail(exc)
     db.session.commit()

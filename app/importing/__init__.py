@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from app.importing.draft import ArticleDraft, DraftAside, DraftBlock
-from app.importing.readers import READERS
+from app.importing.extract import Extracted, extract, parse_iso_date
+from app.importing.readers import READERS, main_content, read_html_report, split_front_matter
 from app.importing.structure import build_draft
 from app.services.errors import ValidationFailed
 
@@ -43,8 +45,64 @@ def parse_article(source: str, fmt: str) -> ArticleDraft:
             f"Unknown format {fmt!r}.", {"format": f"Use one of {', '.join(FORMATS)}."}
         )
     text = source.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    chunks, fallback_title = READERS[fmt](text)
-    return build_draft(chunks, fmt, fallback_title)
+    if fmt == "md":
+        return _markdown_draft(text)
+    if fmt != "html":
+        chunks, fallback_title = READERS[fmt](text)
+        return replace(build_draft(chunks, fmt, fallback_title), source=text)
+    chunks, fallback_title, dropped = read_html_report(text)
+    found = extract(text)
+    chunks, left_out = main_content(chunks, found)
+    draft = build_draft(chunks, fmt, fallback_title or (found.title if found else "") or "")
+    draft = _with_metadata(draft, found)
+    return replace(draft, source=text, dropped=(*dropped, *left_out, *draft.dropped))
+
+
+def _markdown_draft(text: str) -> ArticleDraft:
+    """Markdown, with what its front matter says where the text itself says nothing."""
+    fields, body = split_front_matter(text)
+    chunks, fallback_title = READERS["md"](body)
+    draft = build_draft(chunks, "md", fields.get("title") or fallback_title)
+    if fields:
+        told = Extracted(
+            text="",
+            title=fields.get("title"),
+            author=fields.get("author") or fields.get("byline"),
+            published=parse_iso_date(fields.get("date") or fields.get("published")),
+            url=fields.get("source") or fields.get("url") or fields.get("canonical"),
+        )
+        draft = _with_metadata(draft, told, "front matter")
+    return replace(draft, source=text)
+
+
+def _fits(name: str, value: object) -> bool:
+    """Metadata worth taking: present, short enough, and a web address where one is meant."""
+    if value is None:
+        return False
+    if name == "source_url":
+        return str(value).startswith(("http://", "https://")) and len(str(value)) <= 2000
+    return name != "author" or len(str(value)) <= 200
+
+
+def _with_metadata(
+    draft: ArticleDraft, found: Extracted | None, where: str = "page's metadata"
+) -> ArticleDraft:
+    """What the page's <meta>, JSON-LD and <time> say, where the text itself said nothing."""
+    if found is None:
+        return draft
+    told: list[str] = []
+    fields: dict[str, object] = {}
+    for name, value, label in (
+        ("author", found.author, "Byline"),
+        ("published", found.published, "Date"),
+        ("source_url", found.url, "Canonical address"),
+    ):
+        if getattr(draft, name) is None and _fits(name, value):
+            fields[name] = value
+            told.append(f"{label} read from the {where}: “{value}”")
+    if not fields:
+        return draft
+    return replace(draft, **fields, repairs=(*told, *draft.repairs))
 
 
 def parse_file(path: Path, fmt: str | None = None) -> ArticleDraft:

@@ -34,9 +34,14 @@ def suggest_slug(title: str) -> str:
     return join_words(slug_words(title), MAX_SUGGESTED_SLUG)
 
 
+# Blocks of other kinds than paragraphs say so in their anchors ("li-...", "row-...").
+PREFIXES = {HEADING: "h", "item": "li", "quote": "q", "code": "code", "row": "row",
+            "caption": "fig", "note": "note"}  # fmt: skip
+
+
 def anchor_base(kind: str, text: str) -> str:
     """ "p-dmitri-trenin-director", "h-can-personal-animosity": a prefix and the first words."""
-    prefix = "h" if kind == HEADING else "p"
+    prefix = PREFIXES.get(kind, "p")
     return join_words([prefix, *slug_words(text)[:ANCHOR_WORDS]], MAX_ANCHOR)
 
 

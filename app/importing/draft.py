@@ -10,6 +10,13 @@ from app.text import render_article_block
 
 HEADING = "heading"
 PARAGRAPH = "paragraph"
+# Blocks of their own kind, from HTML: annotatable like paragraphs, never joined to one.
+ITEM = "item"  # a list item
+QUOTE = "quote"  # a block quotation
+CODE = "code"  # preformatted text
+ROW = "row"  # a table row, its cells separated by " | "
+CAPTION = "caption"  # a figure's caption (with its credit)
+NOTE = "note"  # a footnote or endnote
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,8 @@ class Chunk:
     source: str
     markup: str
     nested: bool = False
+    aside: bool = False  # inside a pull quote, "related" box or sidebar: set apart
+    parent: int = 0  # which container element (div, section, td...) it sits in, for HTML
 
     @cached_property
     def rendered(self) -> tuple[str, str]:
@@ -43,7 +52,7 @@ class Chunk:
 class DraftBlock:
     """An annotatable block: `html` is sanitised inline HTML, `text` exactly its visible text."""
 
-    kind: str  # "heading" | "paragraph"
+    kind: str  # "heading" | "paragraph" | (from HTML) "item", "quote", "code", "row", ...
     level: int  # 2–6 for headings (the article title is the page's h1), 0 for paragraphs
     source: str
     html: str
@@ -77,6 +86,10 @@ class ArticleDraft:
     blocks: tuple[DraftBlock, ...] = ()
     asides: tuple[DraftAside, ...] = ()
     format: str = "md"
+    source: str = ""  # the document it was parsed from, kept as the revision's source
+    # What the importer did that a reader of the file would not see (shown in the preview):
+    repairs: tuple[str, ...] = ()  # joined page breaks, metadata read, asides set apart, ...
+    dropped: tuple[str, ...] = ()  # what is not imported, and why
 
     @property
     def heading_count(self) -> int:

@@ -6,9 +6,14 @@ from collections import defaultdict, deque
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
+from rapidfuzz import fuzz
+
 Key = tuple[str, str]  # (kind, text)
-# Below this likeness (difflib ratio) an old and a new block are a deletion and an insertion.
+# Below this likeness (normalised Indel similarity) an old and a new block are a deletion and
+# an insertion.
 SIMILAR = 0.5
+# A block that moved and was edited too is paired only when it is this alike.
+MOVED_AND_EDITED = 0.8
 
 
 def match_blocks(old: Sequence[Key], new: Sequence[Key]) -> dict[int, int]:
@@ -30,6 +35,7 @@ def match_blocks(old: Sequence[Key], new: Sequence[Key]) -> dict[int, int]:
     _match_moved(old, new, matches)
     for old_range, new_range in stretches:
         _match_edited(old, new, old_range, new_range, matches)
+    _match_moved_and_edited(old, new, matches)
     return matches
 
 
@@ -45,7 +51,22 @@ def _match_moved(old: Sequence[Key], new: Sequence[Key], matches: dict[int, int]
 
 
 def _likeness(a: str, b: str) -> float:
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+    # rapidfuzz's ratio is difflib's ratio computed exactly (Indel distance), in C++.
+    return fuzz.ratio(a, b) / 100
+
+
+def _match_moved_and_edited(
+    old: Sequence[Key], new: Sequence[Key], matches: dict[int, int]
+) -> None:
+    used = set(matches.values())
+    olds = [i for i in range(len(old)) if i not in used]
+    for j, (kind, text) in enumerate(new):
+        if j in matches or not olds:
+            continue
+        scored = [(_likeness(old[i][1], text), -i) for i in olds if old[i][0] == kind]
+        if scored and (best := max(scored))[0] >= MOVED_AND_EDITED:
+            matches[j] = -best[1]
+            olds.remove(-best[1])
 
 
 def _match_edited(

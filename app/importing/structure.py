@@ -67,8 +67,14 @@ def _make_date(year: str, month: str, day: str) -> date | None:
         return None
 
 
+_POSTED_BY = re.compile(
+    r"^(?:posted|published|written)\b.{0,60}?\bby\s+(?P<name>[^,.;]+?)[.,;]?$", re.I
+)
+
+
 def byline_name(text: str) -> str | None:
-    match = _BYLINE.match(text)
+    """The name in "By Ann Author", or in a blog's "Posted on 2 May 2023 by Ann Author"."""
+    match = _BYLINE.match(text) or _POSTED_BY.match(text)
     if match and len(match["name"].split()) <= MAX_BYLINE_WORDS:
         return match["name"]
     return None
@@ -78,8 +84,12 @@ def _is_meta(chunk: Chunk) -> bool:
     return byline_name(chunk.text) is not None or parse_date(chunk.text) is not None
 
 
+# A footnote marker after the full stop ("...as fast as possible.1", "...possible.[2]").
+_NOTE_MARK = re.compile(r"(?<=[.?!…\"”’')\]])\[?\d{1,3}\]?\Z|[*†‡]\Z")
+
+
 def _ends_sentence(text: str) -> bool:
-    return text[-1] in TERMINAL
+    return text[-1] in TERMINAL or _NOTE_MARK.search(text) is not None
 
 
 def _take_title(chunks: list[Chunk], fallback: str) -> tuple[str, list[Chunk]]:
@@ -168,14 +178,24 @@ def continues(before: Chunk, after: Chunk) -> bool:
     return before.text.split()[-1][0].islower() and first.isalpha()
 
 
-def _assemble(chunks: list[Chunk]) -> tuple[list[Chunk], list[tuple[Chunk, int | None]]]:
-    """Blocks with page breaks mended, and asides with the index of the block before them."""
+def _assemble(
+    chunks: list[Chunk], repairs: list[str] | None = None
+) -> tuple[list[Chunk], list[tuple[Chunk, int | None]]]:
+    """Blocks with page breaks mended, and asides with the index of the block before them.
+
+    Each mended break is told in `repairs`, with the words either side of it.
+    """
     blocks: list[Chunk] = []
     asides: list[tuple[Chunk, int | None]] = []
     for chunk in chunks:
-        if chunk.kind == PARAGRAPH and _ASIDE.match(chunk.text):
+        if chunk.aside or (chunk.kind == PARAGRAPH and _ASIDE.match(chunk.text)):
             asides.append((chunk, len(blocks) - 1 if blocks else None))
         elif blocks and continues(blocks[-1], chunk):
+            if repairs is not None:
+                repairs.append(
+                    f"Joined a paragraph split by a page break: “…{blocks[-1].text[-30:]}” "
+                    f"+ “{chunk.text[:30]}…”"
+                )
             joined = f"{blocks[-1].source} {chunk.source}"
             blocks[-1] = Chunk(PARAGRAPH, 0, joined, chunk.markup)
         else:
@@ -197,12 +217,20 @@ def _relevel(blocks: list[Chunk]) -> list[Chunk]:
 
 def build_draft(chunks: list[Chunk], fmt: str, fallback_title: str = "") -> ArticleDraft:
     """The draft an importer stores, from a reader's chunks in document order."""
-    chunks = [chunk for chunk in chunks if chunk.text]
-    title, chunks = _take_title(chunks, fallback_title)
+    kept = [chunk for chunk in chunks if chunk.text.strip()]  # &nbsp; alone is empty too
+    dropped = []
+    if len(kept) < len(chunks):
+        dropped.append(f"{len(chunks) - len(kept)} empty paragraph(s): no text to annotate")
+    title, chunks = _take_title(kept, fallback_title)
     front, chunks = _take_front_matter(chunks)
     source_url, chunks = _take_source_url(chunks)
     disclaimer, chunks = _take_disclaimer(chunks)
-    blocks, asides = _assemble(chunks)
+    repairs: list[str] = []
+    blocks, asides = _assemble(chunks, repairs)
+    blocks = _notes_section(blocks, repairs)
+    if front.photo_credit is None:
+        front.photo_credit = _caption_credit(blocks)
+    repairs = _told(title, fallback_title, front, source_url, disclaimer, blocks, asides) + repairs
     return ArticleDraft(
         title=title,
         slug=suggest_slug(title),
@@ -218,4 +246,106 @@ def build_draft(chunks: list[Chunk], fmt: str, fallback_title: str = "") -> Arti
         ),
         asides=tuple(DraftAside(a.text, a.html, after) for a, after in asides),
         format=fmt,
+        repairs=tuple(repairs),
+        dropped=tuple(dropped),
     )
+
+
+def _notes_section(blocks: list[Chunk], repairs: list[str]) -> list[Chunk]:
+    """Footnotes read as a section of their own: a "Notes" heading before the first, if the
+    page gave them none."""
+    first = next((i for i, b in enumerate(blocks) if b.kind == "note"), None)
+    if first is None or (first > 0 and blocks[first - 1].kind == HEADING):
+        return blocks
+    count = sum(b.kind == "note" for b in blocks)
+    repairs.append(f"{count} footnote(s) kept as a notes section")
+    heading = Chunk(HEADING, 2, "Notes", "txt")
+    return [*blocks[:first], heading, *blocks[first:]]
+
+
+_CREDIT = re.compile(
+    r"\b(?:photo(?:graph)?|image|picture|credit)s?\s*:\s*(?P<who>[^.;]{2,120})", re.I
+)
+
+
+def _caption_credit(blocks: list[Chunk]) -> str | None:
+    """The photo credit a figure caption gives ("... Photo: Tomasz Lind for the Ledger")."""
+    for block in blocks:
+        if block.kind == "caption" and (match := _CREDIT.search(block.text)):
+            return match["who"].strip()
+    return None
+
+
+def _told(
+    title: str,
+    fallback_title: str,
+    front: _FrontMatter,
+    source_url: str | None,
+    disclaimer: str | None,
+    blocks: list[Chunk],
+    asides: list[tuple[Chunk, int | None]],
+) -> list[str]:
+    """The importer's findings, in words, for the preview."""
+    said = []
+    if title and title == fallback_title:
+        said.append(f"Title read from the document's metadata (<title> or front matter): “{title}”")
+    for label, value in (
+        ("Standfirst set apart", front.standfirst),
+        ("Byline read", front.author),
+        ("Date read", front.published.isoformat() if front.published else None),
+        ("Photo credit read", front.photo_credit),
+        ("Source address read", source_url),
+        ("Closing note kept as a disclaimer", disclaimer),
+    ):
+        if value:
+            said.append(f"{label}: “{value[:80]}”")
+    headings = sum(b.kind == HEADING for b in blocks)
+    if headings:
+        said.append(f"{headings} heading{'s' if headings > 1 else ''} found")
+    for aside, _after in asides:
+        said.append(f"Set apart as an aside: “{aside.text[:60]}”")
+    return said
+
+
+def adjust_draft(
+    draft: ArticleDraft,
+    *,
+    title: str | None = None,
+    author: str | None = None,
+    published: date | None = None,
+    asides: frozenset[int] = frozenset(),
+) -> ArticleDraft:
+    """The draft with the importing person's corrections: fields, and blocks set as asides.
+
+    `asides` are indices into draft.blocks. Every aside keeps its place: it follows the
+    block before it, counted among the blocks that remain.
+    """
+    kept: list[DraftBlock] = []
+    moved: list[DraftAside] = []
+    renumber: dict[int, int | None] = {}  # old block index -> index among those kept
+    for index, block in enumerate(draft.blocks):
+        if index in asides and block.kind == PARAGRAPH:
+            moved.append(DraftAside(block.text, block.html, len(kept) - 1 if kept else None))
+        else:
+            renumber[index] = len(kept)
+            kept.append(block)
+    old_asides = [DraftAside(a.text, a.html, _after(a.after, renumber)) for a in draft.asides]
+    return replace(
+        draft,
+        title=title if title is not None else draft.title,
+        author=author if author is not None else draft.author,
+        published=published if published is not None else draft.published,
+        blocks=tuple(kept),
+        asides=tuple(
+            sorted([*old_asides, *moved], key=lambda a: -1 if a.after is None else a.after)
+        ),
+    )
+
+
+def _after(index: int | None, renumber: dict[int, int | None]) -> int | None:
+    """Where an aside that followed block `index` goes once some blocks became asides."""
+    while index is not None and index >= 0:
+        if index in renumber:
+            return renumber[index]
+        index -= 1
+    return None

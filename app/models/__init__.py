@@ -10,7 +10,7 @@ from app.models.account import (
     OutboxStatus,
 )
 from app.models.annotation import Annotation, AnnotationKind, AnnotationStatus, Visibility
-from app.models.article import Article, Block, BlockKind
+from app.models.article import Article, ArticleRevision, Block, BlockKind
 from app.models.group import (
     Feedback,
     Flag,
@@ -37,6 +37,7 @@ __all__ = [
     "AnnotationStatus",
     "ApiToken",
     "Article",
+    "ArticleRevision",
     "AuditAction",
     "AuditEntry",
     "Block",

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -94,6 +94,16 @@ class Annotation(db.Model):
     helpful_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     # A reply its question's author (or a moderator) marked as the answer.
     is_answer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Its text is gone from the article (a revision removed or rewrote it): never deleted,
+    # shown at the article's end until someone re-attaches it.
+    orphaned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Where the quote lies now in its block's current text, in code points (None: no quote, or
+    # orphaned). quote_exact keeps the author's original words.
+    quote_start: Mapped[int | None] = mapped_column()
+    quote_end: Mapped[int | None] = mapped_column()
+    # The words the quote covers now when a revision's light edit changed them (shown, with
+    # quote_exact as "originally quoted"); None while they are the words the author selected.
+    quote_current: Mapped[str | None] = mapped_column(Text)
     # The latest moderator's reason, shown to the author of a hidden annotation.
     moderation_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -114,6 +124,12 @@ class Annotation(db.Model):
             "prefix": self.quote_prefix or "",
             "suffix": self.quote_suffix or "",
         }
+
+    @property
+    def quote_range(self) -> dict[str, int] | None:
+        if self.quote_start is None or self.quote_end is None or self.orphaned:
+            return None
+        return {"start": self.quote_start, "end": self.quote_end}
 
     @property
     def is_edited(self) -> bool:

@@ -204,6 +204,7 @@ class NotificationKind(enum.StrEnum):
     MENTION = "mention"
     READING = "reading"  # a new reading assigned to one of my groups
     DUE = "due"  # a reading is due tomorrow
+    ORPHANED = "orphaned"  # a revision took away the text the annotation was about
 
 
 class Notification(db.Model):

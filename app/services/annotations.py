@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app import permissions
 from app.extensions import db
+from app.importing.reanchor import locate
 from app.models import (
     Annotation,
     AnnotationKind,
@@ -95,7 +96,9 @@ def check_kind(kind: str) -> str:
 
 def _block(article: Article, anchor: str) -> Block:
     block = db.session.scalar(
-        select(Block).where(Block.article_id == article.id, Block.anchor == anchor)
+        select(Block).where(
+            Block.article_id == article.id, Block.anchor == anchor, Block.retired.is_(False)
+        )
     )
     if block is None:
         raise ValidationFailed(
@@ -241,10 +244,16 @@ def post_annotation(
         raise Forbidden("Sign in to take part.")
     body = clean_body(data.body)
     kind = check_kind(data.kind)
-    if block is None or block.article_id != article.id or block.anchor != data.anchor:
+    if (
+        block is None
+        or block.article_id != article.id
+        or block.anchor != data.anchor
+        or block.retired
+    ):
         block = _block(article, data.anchor)
     parent = _parent(actor, block, data.parent_id) if data.parent_id is not None else None
     quote = _check_quote(block, data.quote) if data.quote is not None else None
+    where = locate(block.text, quote.exact, quote.prefix, quote.suffix) if quote else None
     audience = _audience(actor, article, data, parent)
     now = utcnow()
     row = {
@@ -260,6 +269,10 @@ def post_annotation(
         "quote_exact": quote.exact if quote else None,
         "quote_prefix": quote.prefix if quote else None,
         "quote_suffix": quote.suffix if quote else None,
+        "quote_start": where[0] if where else None,
+        "quote_end": where[1] if where else None,
+        "quote_current": None,
+        "orphaned": False,
         "visibility": audience.visibility,
         "group_id": audience.group.id if audience.group else None,
         "status": _initial_status(actor, audience),

@@ -33,3 +33,7 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status = 409
+
+
+class ConfirmationNeeded(Conflict):
+    """The change is allowed but drastic (most annotations would be orphaned): ask first."""

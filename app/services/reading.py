@@ -105,14 +105,23 @@ def get_article_with_block(slug: str, anchor: str) -> tuple[Article, Block | Non
 # Built once: posting runs it on every request.
 _ARTICLE_WITH_BLOCK = (
     select(Article, Block)
-    .outerjoin(Block, and_(Block.article_id == Article.id, Block.anchor == bindparam("anchor")))
+    .outerjoin(
+        Block,
+        and_(
+            Block.article_id == Article.id,
+            Block.anchor == bindparam("anchor"),
+            Block.retired.is_(False),
+        ),
+    )
     .where(Article.slug == bindparam("slug"))
 )
 
 
 def get_block(article: Article, anchor: str) -> Block:
     block = db.session.scalar(
-        select(Block).where(Block.article_id == article.id, Block.anchor == anchor)
+        select(Block).where(
+            Block.article_id == article.id, Block.anchor == anchor, Block.retired.is_(False)
+        )
     )
     if block is None:
         raise NotFound(f"No paragraph {anchor!r} in this article.")
@@ -146,14 +155,21 @@ def numbered(blocks: list[Block]) -> dict[int, int]:
 def list_blocks(article: Article) -> list[Block]:
     return list(
         db.session.scalars(
-            select(Block).where(Block.article_id == article.id).order_by(Block.position)
+            select(Block)
+            .where(Block.article_id == article.id, Block.retired.is_(False))
+            .order_by(Block.position)
         )
     )
 
 
 def _summaries(user: Any) -> Select[Any]:
     """Articles with their block count and the annotations `user` would count."""
-    blocks = select(Block.article_id, func.count().label("n")).group_by(Block.article_id).subquery()
+    blocks = (
+        select(Block.article_id, func.count().label("n"))
+        .where(Block.retired.is_(False))
+        .group_by(Block.article_id)
+        .subquery()
+    )
     notes = (
         select(Annotation.article_id, func.count().label("n"))
         .where(permissions.counted_annotations(user))
@@ -192,10 +208,26 @@ def in_scope(group: Group | None) -> ColumnElement[bool]:
 
 
 def _scoped(user: Any, scope: ColumnElement[bool] | None, counted: bool = False) -> Any:
+    """What a block's discussion shows: visible to `user`, in scope, and not orphaned (an
+    orphan's text is gone; it is listed at the article's end instead)."""
     rule = (
         permissions.counted_annotations(user) if counted else permissions.visible_annotations(user)
     )
+    rule = and_(rule, Annotation.orphaned.is_(False))
     return rule if scope is None else and_(rule, scope)
+
+
+# The words a quote covers now: after a revision's light edit they may differ from what the
+# author selected (quote_exact, kept as "originally quoted"); these are what is highlighted.
+QUOTED_NOW = case(
+    (
+        Annotation.quote_start.is_not(None),
+        func.substr(
+            Block.text, Annotation.quote_start + 1, Annotation.quote_end - Annotation.quote_start
+        ),
+    ),
+    else_=Annotation.quote_exact,
+)
 
 
 def block_counts(
@@ -218,13 +250,14 @@ def quotes_by_block(
 ) -> dict[int, list[str]]:
     """The distinct quoted phrases per block, for highlighting, in one query."""
     rows = db.session.execute(
-        select(Annotation.block_id, Annotation.quote_exact)
+        select(Annotation.block_id, QUOTED_NOW)
+        .join(Block, Block.id == Annotation.block_id)
         .where(
             Annotation.article_id == article.id,
             Annotation.quote_exact.is_not(None),
             _scoped(user, scope, counted=True),
         )
-        .group_by(Annotation.block_id, Annotation.quote_exact)
+        .group_by(Annotation.block_id, QUOTED_NOW)
     )
     quotes: dict[int, list[str]] = defaultdict(list)
     for block_id, exact in rows:
@@ -241,9 +274,10 @@ def counts_and_quotes(
     and a block's quotes are the non-null ones, listed once each in sorted order.
     """
     rows = db.session.execute(
-        select(Annotation.block_id, Annotation.kind, Annotation.quote_exact, func.count())
+        select(Annotation.block_id, Annotation.kind, QUOTED_NOW, func.count())
+        .join(Block, Block.id == Annotation.block_id)
         .where(Annotation.article_id == article.id, _scoped(user, scope, counted=True))
-        .group_by(Annotation.block_id, Annotation.kind, Annotation.quote_exact)
+        .group_by(Annotation.block_id, Annotation.kind, QUOTED_NOW)
     )
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     found: dict[int, set[str]] = defaultdict(set)

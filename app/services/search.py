@@ -1,6 +1,6 @@
 """Full-text search over annotations and article text: SQLite FTS5 or PostgreSQL, one interface.
 
-The index itself is the database's (migration 0008): FTS5 tables kept by triggers on SQLite,
+The index itself is the database's (migration 0011): FTS5 tables kept by triggers on SQLite,
 GIN expression indexes on PostgreSQL. Every write path keeps it right without knowing of it;
 what a caller may find is decided at query time, by permissions.visible_annotations and by
 searching visible bodies only (a held, hidden or deleted body is never matched or quoted).
@@ -213,6 +213,8 @@ def search_passages(query: str, article: str | None = None, limit: int = 10) -> 
         select(Block, Article)
         .join(hits, hits.c.id == Block.id)
         .join(Article, Article.id == Block.article_id)
+        # The current revision's text only: a retired block was revised away.
+        .where(Block.retired.is_(False))
         .order_by(hits.c.rank.desc(), Block.id)
         .limit(limit)
     )

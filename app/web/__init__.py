@@ -18,6 +18,7 @@ from app.web import (
     own_data,
     password,
     people,
+    readings,
 )
 from app.web.blueprint import bp as web_bp
 
@@ -37,5 +38,6 @@ PAGE_MODULES = (
     own_data,
     password,
     people,
+    readings,
 )
 BLUEPRINTS = (health.bp, web_bp)

@@ -10,10 +10,10 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.models import Annotation, Article, Block, Group
-from app.routing import parse_id
+from app.routing import id_arg, parse_id
 from app.services import annotations, feedback, groups, helpful, reading
 from app.services.errors import NotFound
-from app.web import caching, debate
+from app.web import caching, debate, readings
 from app.web.blueprint import bp, viewer
 from app.web.present import Aside, BlockView, Discussion, Switcher, posting_closed
 
@@ -57,6 +57,9 @@ def index() -> str:
 def article(slug: str) -> ResponseReturnValue:
     user = viewer()
     article = reading.get_article(slug)
+    number = id_arg("revision")
+    if number is not None and number != article.revision:
+        return readings.render_revision(article, number)
     group = selected_group()
     sort = _requested_sort()
     page = {
@@ -66,6 +69,7 @@ def article(slug: str) -> ResponseReturnValue:
         "sorts": reading.SORT_LABELS,
         "closed": posting_closed(user, group),
         "switcher": switcher(article, group, "web.article", slug=article.slug),
+        **readings.article_extras(user, article),
     }
     if sort is None and caching.is_shared(user, group):  # anonymous, public: the kept blocks
         return caching.shared_article_page(
@@ -153,6 +157,8 @@ def note_url(slug: str, anchor: str, annotation_id: int, group: Group | None = N
 
 def in_context(note: Annotation) -> str:
     """Where an annotation (loaded with its article, block and group) is shown."""
+    if note.orphaned:  # its words are gone: it is listed at the article's end
+        return url_for("web.article", slug=note.article.slug) + f"#a-{note.id}"
     group = note.group if note.group_id is not None else None
     return note_url(note.article.slug, note.block.anchor, note.id, group)
 

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from app import permissions
 from app.extensions import db
 from app.models import Annotation, AnnotationStatus, Role, User
+from app.routing import id_arg
 from app.services import people
 from app.web.account_forms import SearchForm
 from app.web.actions import require_user, run_action
@@ -49,7 +50,7 @@ def admin_people() -> str:
     admin = _require_admin()
     form = SearchForm(request.args)
     query = (form.q.data or "").strip()[:100]
-    after = request.args.get("after", type=int)
+    after = id_arg("after")
     found = people.search_users(admin, query, people.PAGE + 1, after)
     more = len(found) > people.PAGE
     found = found[: people.PAGE]
@@ -116,7 +117,7 @@ def admin_send_reset(username: str) -> Response:
 @bp.get("/admin/audit")
 def admin_audit() -> Any:
     admin = _require_admin()
-    before = request.args.get("before", type=int)
+    before = id_arg("before")
     entries = people.audit_log(admin, people.PAGE + 1, before)
     more = len(entries) > people.PAGE
     entries = entries[: people.PAGE]

@@ -1,7 +1,7 @@
 """debate: annotations gain helpful_count (kept with helpful_marks) and is_answer
 
 Revision ID: 0010_debate
-Revises: 0008_insight
+Revises: 0009_readings
 Create Date: 2026-11-30 05:40:00.000000
 
 """
@@ -11,13 +11,13 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010_debate'
-down_revision = '0008_insight'
+down_revision = '0009_readings'
 branch_labels = None
 depends_on = None
 
 
 # Plain ALTER TABLE, not batch mode: SQLite adds and drops these columns in place, and a batch
-# rebuild of `annotations` would drop the search index's triggers (migration 0008).
+# rebuild of `annotations` would drop the search index's triggers (migration 0011).
 
 
 def upgrade():

@@ -776,6 +776,108 @@ ACCOUNT_ROWS: list[Row] = [
 ]  # fmt: skip
 ROWS += ACCOUNT_ROWS
 
+
+def site_instructors(ok: Any, anonymous: Any = 401) -> dict[str, Any]:
+    """Accounts with the instructor or admin role, whatever their groups."""
+    return _table(
+        anonymous=anonymous, member=403, author=403, other_member=403,
+        instructor=ok, other_instructor=ok, admin=ok, suspended=403,
+    )  # fmt: skip
+
+
+def article_owner(ok: Any, anonymous: Any = 401) -> dict[str, Any]:
+    """The article's owner or an admin ("essay" was imported from the CLI: no owner)."""
+    return {**everyone(403), "admin": ok, "anonymous": anonymous}
+
+
+ESSAY_V2 = "# Essay\n\nThe first paragraph makes a claim.\n\nA new closing paragraph.\n"
+READING_ROWS: list[Row] = [
+    Row(
+        "api.readings.add_article",
+        "POST",
+        lambda w: f"{API}/articles",
+        site_instructors(201),
+        json=lambda w: {"source": "# New\n\nA reading.", "markup": "md", "slug": "new-reading"},
+    ),
+    Row(
+        "api.readings.revise_article",
+        "POST",
+        lambda w: f"{API}/articles/essay/revisions",
+        article_owner(201),
+        json=lambda w: {"source": ESSAY_V2, "markup": "md", "force": True},
+    ),
+    Row(
+        "api.readings.list_revisions",
+        "GET",
+        lambda w: f"{API}/articles/essay/revisions",
+        everyone(200),
+    ),
+    Row(
+        "api.readings.article_health",
+        "GET",
+        lambda w: f"{API}/articles/essay/health",
+        # Both groups read "essay": their instructors see its health.
+        site_instructors(200) | {"anonymous": 401},
+    ),
+    Row(
+        "api.readings.reattach_annotation",
+        "POST",
+        lambda w: f"{API}/annotations/{note(w)}/anchor",
+        {**managers(200), "author": 200},
+        json=lambda w: {"anchor": "p3"},
+    ),
+]
+ROWS += READING_ROWS
+
+NEW_SOURCE = {"source": "# New\n\nA reading.", "markup": "md"}
+READING_PAGE_ROWS: list[Row] = [
+    Row("web.new_article", "GET", lambda w: "/articles/new", site_instructors(200, LOGIN)),
+    Row(
+        "web.new_article",
+        "POST",
+        lambda w: "/articles/new",
+        site_instructors(200, LOGIN),  # the preview: nothing is stored yet
+        form=lambda w: NEW_SOURCE,
+    ),
+    Row(
+        "web.publish_article",
+        "POST",
+        lambda w: "/articles/new/publish",
+        site_instructors(302, LOGIN),
+        form=lambda w: {**NEW_SOURCE, "title": "New", "slug": "new-reading", "step": "publish"},
+    ),
+    Row("web.edit_article", "GET", lambda w: "/articles/essay/edit", article_owner(200, LOGIN)),
+    Row(
+        "web.edit_article",
+        "POST",
+        lambda w: "/articles/essay/edit",
+        article_owner(302, LOGIN),
+        form=lambda w: {"source": ESSAY_V2, "markup": "md", "confirm": "y"},
+    ),
+    Row(
+        "web.article_health",
+        "GET",
+        lambda w: "/articles/essay/health",
+        site_instructors(200, LOGIN),
+    ),
+    Row(
+        "web.reattach_annotation",
+        "POST",
+        lambda w: f"/annotations/{note(w)}/anchor",
+        {**managers(302, LOGIN), "author": 302},
+        form=lambda w: {"anchor": "p3"},
+    ),
+    Row("web.article_revisions", "GET", lambda w: "/articles/essay/revisions", everyone(200)),
+    # The world's essay was imported before revisions were kept: there are none to compare.
+    Row(
+        "web.revision_diff",
+        "GET",
+        lambda w: "/articles/essay/revisions/diff?from=1&to=2",
+        everyone(404),
+    ),
+]
+ROWS += READING_PAGE_ROWS
+
 IGNORED = {"static"}  # Flask's own static files
 BENCH_ONLY = "bench."  # registered only when BENCH_REFERENCE=1
 

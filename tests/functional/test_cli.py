@@ -90,8 +90,11 @@ def test_reimporting_reports_the_changes_and_then_that_nothing_changed(
     updated = runner.invoke(args=["articles", "import", str(path)])
     unchanged = runner.invoke(args=["articles", "import", str(path)])
     assert updated.exit_code == unchanged.exit_code == 0
-    assert updated.output.startswith("Updated 'A Small Article' (a-small-article): 4 blocks")
-    assert "1 added, 0 edited, 0 removed, 0 kept for their annotations." in updated.output
+    assert updated.output.startswith(
+        "Revised 'A Small Article' (a-small-article) to revision 2: 4 blocks"
+    )
+    assert "Blocks: 3 kept, 0 moved, 0 edited, 1 added, 0 removed." in updated.output
+    assert "Annotations: 0 anchored, 0 reanchored, 0 orphaned." in updated.output
     assert unchanged.output == (
         "'A Small Article' (a-small-article) is already up to date: nothing changed.\n"
     )
@@ -234,3 +237,22 @@ def test_users_create_refuses_a_weak_password_and_creates_nobody(
     assert result.exit_code == 1
     assert reason in result.output
     assert user(app, "dave") is None
+
+
+def test_a_revision_orphaning_most_notes_needs_force_on_the_command_line(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, make
+) -> None:
+    path = write(tmp_path, "a.md", ARTICLE)
+    runner.invoke(args=["articles", "import", str(path), "--slug", "small"])
+    article = db.session.scalar(select(Article).where(Article.slug == "small"))
+    first = db.session.scalars(
+        select(Block).where(Block.article_id == article.id, Block.kind == "paragraph")
+    ).first()
+    make.annotation(make.user(), article, anchor=first.anchor)
+    path.write_text("# A Small Article\n\nNothing of the old text is left.\n", "utf-8")
+    refused = runner.invoke(args=["articles", "import", str(path), "--slug", "small"])
+    assert refused.exit_code != 0
+    assert "Run again with --force" in refused.output
+    forced = runner.invoke(args=["articles", "import", str(path), "--slug", "small", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "Annotations: 0 anchored, 0 reanchored, 1 orphaned." in forced.output

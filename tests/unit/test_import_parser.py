@@ -249,8 +249,9 @@ def test_html_structure_inline_markup_and_scripts() -> None:
     assert [(b.kind, b.level, b.text) for b in draft.blocks] == [
         ("heading", 2, "A section"),
         ("paragraph", 0, "Some bold, emphasis, a link & é\xa0x next span"),
-        ("paragraph", 0, "one item"),
-        ("paragraph", 0, "two item"),
+        # List items are blocks of their own kind (issue 8), annotatable like paragraphs.
+        ("item", 0, "one item"),
+        ("item", 0, "two item"),
     ]
     body = draft.blocks[1].html
     assert "<strong>bold</strong>" in body

@@ -1,4 +1,4 @@
-"""Importing into the database: create, update with stable anchors, keep discussed blocks."""
+"""Importing into the database: create, revise with stable anchors, orphan rather than lose."""
 
 from __future__ import annotations
 
@@ -47,7 +47,9 @@ def md(source: str) -> ArticleDraft:
 def blocks_of(article: Article) -> list[Block]:
     return list(
         db.session.scalars(
-            select(Block).where(Block.article_id == article.id).order_by(Block.position)
+            select(Block)
+            .where(Block.article_id == article.id, Block.retired.is_(False))
+            .order_by(Block.position)
         )
     )
 
@@ -131,7 +133,8 @@ def test_reimporting_unchanged_content_changes_nothing(article: Article) -> None
     summary = reimport(ORIGINAL)
     assert not summary.created
     assert not summary.changed
-    assert (summary.added, summary.edited, summary.removed, summary.kept) == (0, 0, 0, 0)
+    assert (summary.added, summary.edited, summary.removed) == (0, 0, 0)
+    assert summary.revision == 1
     assert anchors(article) == before
     db.session.refresh(article)
     assert article.updated_at == updated_at
@@ -170,43 +173,35 @@ def test_an_edited_paragraph_keeps_its_anchor_and_takes_the_new_text(article: Ar
     )
 
 
-def test_a_vanished_paragraph_without_annotations_is_deleted(article: Article) -> None:
+def test_a_vanished_paragraph_is_retired_and_leaves_the_text(article: Article) -> None:
     summary = reimport(ORIGINAL.replace("Beta paragraph says another.\n", ""))
     assert summary.removed == 1
+    assert summary.revision == 2
     assert "Beta paragraph says another." not in anchors(article)
     assert article.asides[0]["after"] == "p-alpha-paragraph-says"
+    retired = db.session.scalar(select(Block).where(Block.anchor == "p-beta-paragraph-says"))
+    assert retired is not None
+    assert retired.retired
 
 
-def test_a_vanished_paragraph_with_annotations_stays_in_place_with_its_discussion(
+def test_a_vanished_paragraph_with_annotations_leaves_the_text_and_orphans_them(
     article: Article, make
 ) -> None:
     note = make.annotation(make.user(), article, anchor="p-beta-paragraph-says", body="Keep me.")
+    # Two other notes stay anchored, so one orphan of three needs no confirmation.
+    make.annotation(make.user(), article, anchor="p-alpha-paragraph-says")
+    make.annotation(make.user(), article, anchor="p-gamma-paragraph-concludes")
     summary = reimport(ORIGINAL.replace("Beta paragraph says another.\n", ""))
-    assert (summary.removed, summary.kept) == (0, 1)
+    assert summary.removed == 1
+    assert summary.report["annotations"] == {"anchored": 2, "reanchored": 0, "orphaned": 1}
+    # The current revision is exactly the text imported: no ghost paragraph.
     assert [b.anchor for b in blocks_of(article)] == [
         "h-first-part",
         "p-alpha-paragraph-says",
-        "p-beta-paragraph-says",
         "p-gamma-paragraph-concludes",
     ]
-    assert db.session.get(Annotation, note.id).body == "Keep me."
-
-
-def test_a_kept_block_follows_its_old_neighbour_when_others_are_inserted(
-    article: Article, make
-) -> None:
-    make.annotation(make.user(), article, anchor="p-beta-paragraph-says")
-    source = ORIGINAL.replace("Beta paragraph says another.\n", "").replace(
-        "Gamma paragraph", "Delta brings news.\n\nGamma paragraph"
-    )
-    reimport(source)
-    assert [b.anchor for b in blocks_of(article)] == [
-        "h-first-part",
-        "p-alpha-paragraph-says",
-        "p-beta-paragraph-says",
-        "p-delta-brings-news",
-        "p-gamma-paragraph-concludes",
-    ]
+    kept = db.session.get(Annotation, note.id)
+    assert (kept.body, kept.orphaned) == ("Keep me.", True)
 
 
 def test_a_rewritten_paragraph_is_a_new_block_and_never_reuses_the_old_anchor(
@@ -215,6 +210,7 @@ def test_a_rewritten_paragraph_is_a_new_block_and_never_reuses_the_old_anchor(
     rewrite = "Beta paragraph says nothing of the kind: every word after the first three differs."
     summary = reimport(ORIGINAL.replace("Beta paragraph says another.", rewrite))
     assert (summary.added, summary.edited, summary.removed) == (1, 0, 1)
+    assert rewrite in anchors(article)
     # An old link to #p-beta-paragraph-says must not land on words it never pointed to.
     assert anchors(article)[rewrite] == "p-beta-paragraph-says-2"
 

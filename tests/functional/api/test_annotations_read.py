@@ -16,6 +16,7 @@ from tests.functional.api.conftest import API
 CONTRACT_KEYS = {
     "id", "article", "anchor", "kind", "body", "body_html", "parent", "quote", "group",
     "author", "created", "updated", "status", "reply_count", "helpful_count", "helpful_by_me",
+    "orphaned", "quote_range",
 }  # fmt: skip
 # Documented extensions of the contract's shape (moderation state).
 EXTENSION_KEYS = {"pinned", "locked", "moderation_reason", "is_answer"}
@@ -47,6 +48,9 @@ def test_an_annotation_has_exactly_the_contract_fields_and_the_documented_extens
         "body_html": "<p>A thought.</p>",
         "parent": None,
         "quote": {"exact": "a claim", "prefix": "makes ", "suffix": " that"},
+        # "The first paragraph makes a claim ...": the quote's code points 26–33.
+        "quote_range": {"start": 26, "end": 33},
+        "orphaned": False,
         "group": None,
         "author": {"username": "ada", "display_name": "Ada L."},
         "created": None,

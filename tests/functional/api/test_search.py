@@ -154,7 +154,7 @@ def test_the_passage_index_follows_revised_and_removed_blocks(room: Classroom) -
 
 def test_the_database_keeps_the_index_itself_at_the_head_migration(app_ctx) -> None:  # type: ignore[no-untyped-def]
     # A later batch migration that recreates `annotations` or `blocks` on SQLite drops their
-    # triggers; this fails until it creates them again (see migration 0008).
+    # triggers; this fails until it creates them again (see migration 0011).
     if db.engine.dialect.name == "sqlite":
         found = db.session.execute(
             text("SELECT name FROM sqlite_master WHERE type = 'trigger'")

@@ -6,8 +6,8 @@ On SQLite, a later batch migration that recreates `annotations` or `blocks` drop
 triggers: such a migration must call `create_sqlite_search_index` again (a test checks that
 the triggers exist at head).
 
-Revision ID: 0008_insight
-Revises: 0007_accounts
+Revision ID: 0011_insight
+Revises: 0010_debate
 Create Date: 2026-11-30 05:40:00.000000
 
 """
@@ -15,8 +15,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_insight'
-down_revision = '0007_accounts'
+revision = '0011_insight'
+down_revision = '0010_debate'
 branch_labels = None
 depends_on = None
 
