@@ -24,6 +24,7 @@ from app.models import (
     Role,
 )
 from app.services.errors import ValidationFailed
+from app.services.moderation import AnnotationAction
 from app.services.reading import Sort
 
 
@@ -44,9 +45,8 @@ Reason = Annotated[
     Annotated[str, Field(max_length=1000), AfterValidator(_no_nul)] | None,
     Field(description="Why; at most 1,000 characters."),
 ]
-ModerationActionName = Literal[
-    "hide", "unhide", "approve", "lock", "unlock", "pin", "unpin", "delete", "restore"
-]
+# The moderation table's actions, spelled out as an enum in the document.
+ModerationActionName = Literal[tuple(a.value for a in AnnotationAction)]  # type: ignore[valid-type]
 
 
 class Request(BaseModel):
