@@ -100,10 +100,12 @@ def _apply(session: Session, _context: Any) -> None:
         bump_discussion(session, articles)
 
 
-def _transaction_ended(session: Session, _transaction: Any) -> None:
+def _transaction_ended(session: Session, transaction: Any) -> None:
     # Savepoints too: a rolled-back savepoint takes its bump with it, so the next change
-    # must bump again.
-    session.info.pop(_BUMPED, None)
+    # must bump again. Not the subtransaction each flush opens: the bump is still pending in
+    # the enclosing transaction, and a second flush of it must not raise the version again.
+    if transaction.nested or transaction.parent is None:
+        session.info.pop(_BUMPED, None)
 
 
 def watch(session_class: Any) -> None:
