@@ -16,7 +16,17 @@ ENV_KEYS = ("COUNTERPOINT_ENV", "DATABASE_URL", "SECRET_KEY", "REDIS_URL", "RATE
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` may override environment settings (ENV_KEYS) and Flask keys."""
-    from app import benchref, cli, database, errors, limits, security, sessions, throttle
+    from app import (
+        benchref,
+        cli,
+        database,
+        errors,
+        limits,
+        permissions,
+        security,
+        sessions,
+        throttle,
+    )
     from app.api import bp as api_bp
     from app.config import load_settings
     from app.extensions import compress, csrf, db, limiter, login_manager, migrate
@@ -39,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     database.init_app(app)
     versions.watch(db.session)  # every flushed page-visible change raises discussion_version
+    permissions.watch(db.session)  # a flushed membership change empties the request's cache
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -91,7 +91,6 @@ def create_group(actor: User, name: str) -> Group:
     clean = _clean_name(name)
     group = Group(slug=_unique_slug(slugify(clean)), name=clean, created_by_id=actor.id)
     db.session.add(group)
-    permissions.forget_memberships()
     db.session.flush()
     db.session.add(Membership(group_id=group.id, user_id=actor.id, role=GroupRole.INSTRUCTOR))
     db.session.flush()
@@ -137,7 +136,6 @@ def join_group(actor: User, code: str) -> Group:
         member.status = MembershipStatus.ACTIVE
         member.role = GroupRole.MEMBER
         member.joined_at = utcnow()
-    permissions.forget_memberships()
     db.session.flush()
     return group
 
@@ -149,7 +147,6 @@ def leave_group(actor: User, group: Group) -> None:
     if member.is_instructor and _instructor_count(group) == 1:
         raise Conflict("You are the group's only instructor: add another before leaving.")
     member.status = MembershipStatus.LEFT
-    permissions.forget_memberships()
     db.session.flush()
 
 
@@ -196,7 +193,6 @@ def set_member_role(actor: User, group: Group, username: str, role: str) -> Memb
     previous = {"role": member.role}
     member.role = role
     _log(actor, group, f"role_{role}", previous, subject=user)
-    permissions.forget_memberships()
     db.session.flush()
     return member
 
@@ -210,7 +206,6 @@ def remove_member(actor: User, group: Group, username: str, reason: str | None =
         raise Conflict("Make the instructor a member first, then remove them.")
     _log(actor, group, "remove_member", {"status": member.status}, subject=user, reason=reason)
     member.status = MembershipStatus.REMOVED
-    permissions.forget_memberships()
     db.session.flush()
 
 
@@ -224,7 +219,6 @@ def restore_member(actor: User, group: Group, username: str) -> None:
         raise Conflict(f"{user.username} was not removed from this group.")
     _log(actor, group, "restore_member", {"status": member.status}, subject=user)
     member.status = MembershipStatus.ACTIVE
-    permissions.forget_memberships()
     db.session.flush()
 
 

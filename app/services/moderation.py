@@ -516,7 +516,6 @@ def suspend_member(
     entry = _log(actor, "suspend", group.id, why, previous, subject=user)
     told = f"You are suspended from posting in {group.name} until {until:%Y-%m-%d %H:%M} UTC"
     notify(user.id, NotificationKind.MODERATED, told + (f": {why}" if why else "."), actor=actor)
-    permissions.forget_memberships()
     db.session.flush()
     return entry
 
@@ -533,7 +532,6 @@ def unsuspend_member(
     member.suspended_until = None
     entry = _log(actor, "unsuspend", group.id, _reason(reason), previous, subject=user)
     notify(user.id, NotificationKind.MODERATED, f"You may post in {group.name} again.", actor=actor)
-    permissions.forget_memberships()
     db.session.flush()
     return entry
 
