@@ -7,6 +7,7 @@ group's active members (and site admins); a private note only for its author. A 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ from app.models import (
     Visibility,
 )
 from app.models.base import utcnow
+from app.services.errors import Forbidden
 
 
 def _known(user: Any) -> User | None:
@@ -331,3 +333,23 @@ def can_see_feedback(user: Any, annotation: Annotation) -> bool:
     if can_give_feedback(user, annotation):
         return True
     return _is_author(user, annotation) and can_read_copy(user, annotation)
+
+
+# --- refusals -----------------------------------------------------------------------------
+
+# What each rule says when it refuses: the service that enforces it and a form page that asks
+# first (to refuse before drawing the form) give the same words.
+REFUSALS: dict[Callable[..., bool], str] = {
+    can_create_group: "Only instructors can create groups.",
+    can_flag_annotation: "You cannot flag this annotation.",
+    can_give_feedback: "Only an instructor of this group can give feedback here.",
+}
+
+
+def ensure(rule: Callable[..., bool], *args: Any) -> None:
+    """Raise Forbidden with the rule's refusal unless `rule(*args)` allows it.
+
+    The services call it: they are the authority. A GET form page may call it too, only to
+    refuse before drawing a form its reader could not send."""
+    if not rule(*args):
+        raise Forbidden(REFUSALS[rule])

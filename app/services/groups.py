@@ -86,8 +86,7 @@ def _log(actor: User, group: Group, action: str, previous: dict, subject: User |
 
 def create_group(actor: User, name: str) -> Group:
     """A new group; its creator becomes its first instructor."""
-    if not permissions.can_create_group(actor):
-        raise Forbidden("Only instructors can create groups.")
+    permissions.ensure(permissions.can_create_group, actor)
     clean = _clean_name(name)
     group = Group(slug=_unique_slug(slugify(clean)), name=clean, created_by_id=actor.id)
     db.session.add(group)

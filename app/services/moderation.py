@@ -306,8 +306,7 @@ def flag_annotation(
     actor: User, annotation: Annotation, reason: str, details: str | None = None
 ) -> Flag:
     """Flag an annotation for its moderators, once per person."""
-    if not permissions.can_flag_annotation(actor, annotation):
-        raise Forbidden("You cannot flag this annotation.")
+    permissions.ensure(permissions.can_flag_annotation, actor, annotation)
     if reason not in set(FlagReason):
         raise ValidationFailed(
             "Unknown reason.", {"reason": f"Reason must be one of {', '.join(FlagReason)}."}

@@ -54,8 +54,8 @@ def groups_page() -> str:
 @bp.route("/groups/new", methods=["GET", "POST"])
 def create_group() -> Any:
     user = require_user()
-    if not permissions.can_create_group(user):
-        raise Forbidden("Only instructors can create groups.")
+    if request.method == "GET":
+        permissions.ensure(permissions.can_create_group, user)  # the service decides a POST
     form = GroupForm()
     if form.validate_on_submit():
         try:

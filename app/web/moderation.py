@@ -13,7 +13,7 @@ from app.database import commit_racing
 from app.extensions import db, limiter
 from app.models import Annotation, AnnotationStatus, Group
 from app.services import annotations, feedback, moderation, reading
-from app.services.errors import Conflict, Forbidden, ValidationFailed
+from app.services.errors import Conflict, ValidationFailed
 from app.services.moderation import AnnotationAction
 from app.web.actions import back_to, require_user, run_action
 from app.web.articles import in_context, load_group
@@ -48,8 +48,8 @@ def _note(annotation_id: int) -> Annotation:
 @limiter.limit(throttle.WRITE_RATE, methods=["POST"], key_func=throttle.user_or_address)
 def flag_annotation(annotation_id: int) -> Any:
     note = _note(annotation_id)
-    if not permissions.can_flag_annotation(viewer(), note):
-        raise Forbidden("You cannot flag this annotation.")
+    if request.method == "GET":
+        permissions.ensure(permissions.can_flag_annotation, viewer(), note)
     form = FlagForm()
     status = 200
     if form.validate_on_submit():
@@ -105,8 +105,8 @@ def moderate_annotation(annotation_id: int) -> Response:
 def give_feedback(annotation_id: int) -> Any:
     note = _note(annotation_id)
     user = viewer()
-    if not permissions.can_give_feedback(user, note):
-        raise Forbidden("Only an instructor of this group can give feedback here.")
+    if request.method == "GET":
+        permissions.ensure(permissions.can_give_feedback, user, note)
     form = FeedbackForm()
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():

@@ -107,3 +107,16 @@ def test_the_memberships_cache_follows_flushed_changes_and_rollbacks_untold(
     db.session.commit()
     leave_group(student, group)
     assert permissions.membership(student, group.id) is None
+
+
+def test_a_refused_rule_says_its_one_message_in_the_service_and_when_asked_first(make) -> None:
+    from app.services.errors import Forbidden
+    from app.services.groups import create_group
+
+    member = make.user("member")
+    refusal = permissions.REFUSALS[permissions.can_create_group]
+    with pytest.raises(Forbidden, match=refusal):
+        create_group(member, "Not mine to make")
+    with pytest.raises(Forbidden, match=refusal):
+        permissions.ensure(permissions.can_create_group, member)
+    permissions.ensure(permissions.can_create_group, make.user("teacher", role="instructor"))
