@@ -7,11 +7,11 @@ from flask.typing import ResponseReturnValue
 
 from app.api.auth import caller
 from app.api.inputs import query_args
-from app.api.loaders import load_article
 from app.api.openapi import operation
 from app.api.pagination import PageQuery, split_page
 from app.api.presenters import present_article, present_article_summary, present_page
 from app.api.schemas import ArticleOut, ArticlePage
+from app.loaders import load_article
 from app.services import reading
 
 bp = Blueprint("articles", __name__)

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.api.pagination import MAX_ID, PageQuery
+from app.loaders import has_nul
 from app.models import (
     AnnotationKind,
     AnnotationStatus,
@@ -30,7 +31,7 @@ from app.services.reading import Sort
 
 def _no_nul(value: str) -> str:
     # PostgreSQL text cannot hold NUL: refuse it here rather than fail in the database.
-    if "\x00" in value:
+    if has_nul(value):
         raise ValueError("Text must not contain NUL characters.")
     return value
 

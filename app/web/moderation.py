@@ -11,12 +11,13 @@ from werkzeug.wrappers import Response
 from app import permissions, throttle
 from app.database import commit_racing
 from app.extensions import db, limiter
+from app.loaders import load_group
 from app.models import Annotation, AnnotationStatus, Group
 from app.services import annotations, feedback, moderation, reading
 from app.services.errors import Conflict, ValidationFailed
 from app.services.moderation import AnnotationAction
 from app.web.actions import back_to, require_user, run_action
-from app.web.articles import in_context, load_group
+from app.web.articles import in_context
 from app.web.blueprint import bp, viewer
 from app.web.forms import (
     ActionForm,
