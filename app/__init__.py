@@ -16,17 +16,7 @@ ENV_KEYS = ("COUNTERPOINT_ENV", "DATABASE_URL", "SECRET_KEY", "REDIS_URL", "RATE
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` may override environment settings (ENV_KEYS) and Flask keys."""
-    from app import (
-        benchref,
-        cli,
-        database,
-        errors,
-        limits,
-        permissions,
-        security,
-        sessions,
-        throttle,
-    )
+    from app import cli, database, errors, limits, permissions, security, sessions, throttle
     from app.api import bp as api_bp
     from app.config import load_settings
     from app.extensions import compress, csrf, db, limiter, login_manager, migrate
@@ -64,5 +54,4 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
-    benchref.init_app(app)  # benchmark reference routes, only with BENCH_REFERENCE=1
     return app

@@ -666,7 +666,6 @@ WEB_ROWS: list[Row] = [
 ROWS += WEB_ROWS
 
 IGNORED = {"static"}  # Flask's own static files
-BENCH_ONLY = "bench."  # registered only when BENCH_REFERENCE=1
 
 
 def test_every_route_has_a_row(app: Flask) -> None:
@@ -674,7 +673,7 @@ def test_every_route_has_a_row(app: Flask) -> None:
     routes = {
         f"{method} {rule.endpoint}"
         for rule in app.url_map.iter_rules()
-        if rule.endpoint not in IGNORED and not rule.endpoint.startswith(BENCH_ONLY)
+        if rule.endpoint not in IGNORED
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
     }
     assert routes == {row.id for row in ROWS}
