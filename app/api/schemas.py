@@ -25,7 +25,7 @@ from app.models import (
     Role,
 )
 from app.services.errors import ValidationFailed
-from app.services.moderation import AnnotationAction
+from app.services.moderation import MAX_REASON, MAX_SUSPENSION, AnnotationAction
 from app.services.reading import Sort
 
 
@@ -43,8 +43,8 @@ NON_BLANK: dict[str, Any] = {"minLength": 1, "pattern": r"\S"}
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # Why a moderator acted (or a flag was raised): optional, at most 1,000 characters.
 Reason = Annotated[
-    Annotated[str, Field(max_length=1000), AfterValidator(_no_nul)] | None,
-    Field(description="Why; at most 1,000 characters."),
+    Annotated[str, Field(max_length=MAX_REASON), AfterValidator(_no_nul)] | None,
+    Field(description=f"Why; at most {MAX_REASON:,} characters."),
 ]
 # The moderation table's actions, spelled out as an enum in the document.
 ModerationActionName = Literal[tuple(a.value for a in AnnotationAction)]  # type: ignore[valid-type]
@@ -163,7 +163,9 @@ class SuspensionCreate(Request):
     until: AwareDatetime | None = Field(
         None, description="When the suspension ends (ISO 8601 with a zone), within a year."
     )
-    days: int | None = Field(None, ge=1, le=365, description="Or: for this many days from now.")
+    days: int | None = Field(
+        None, ge=1, le=MAX_SUSPENSION.days, description="Or: for this many days from now."
+    )
     reason: Reason = None
 
     def end(self, now: datetime) -> datetime:

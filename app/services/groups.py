@@ -29,6 +29,7 @@ from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.names import check_group_name
 
 MAX_NAME = 120
+MAX_HELD_POSTS = 100  # pre-moderation of new members: their first posts held, at most
 # Pages under /groups/ whose names a group's slug must not take.
 RESERVED_SLUGS = frozenset({"new", "join"})
 
@@ -283,8 +284,9 @@ def set_premoderation(actor: User, group: Group, mode: str, posts: int | None = 
     _require_manager(actor, group)
     if mode not in set(Premoderation):
         raise ValidationFailed("Unknown mode.", {"mode": "Use off, new_members or all."})
-    if posts is not None and not 1 <= posts <= 100:
-        raise ValidationFailed("Out of range.", {"posts": "Hold between 1 and 100 posts."})
+    if posts is not None and not 1 <= posts <= MAX_HELD_POSTS:
+        held = f"Hold between 1 and {MAX_HELD_POSTS} posts."
+        raise ValidationFailed("Out of range.", {"posts": held})
     previous = {"premoderation": group.premoderation, "posts": group.premoderation_posts}
     group.premoderation = mode
     if posts is not None:
