@@ -343,6 +343,8 @@ REFUSALS: dict[Callable[..., bool], str] = {
     can_create_group: "Only instructors can create groups.",
     can_flag_annotation: "You cannot flag this annotation.",
     can_give_feedback: "Only an instructor of this group can give feedback here.",
+    can_edit_annotation: "Only the author can edit this annotation.",
+    can_delete_annotation: "Only the author or a moderator can delete this annotation.",
 }
 
 

@@ -277,7 +277,7 @@ def edit_annotation(
             annotation.locked and annotation.author_id == actor.id
         ):
             raise Conflict(LOCKED_EDIT)  # its author, kept out by a lock
-        raise Forbidden("Only the author can edit this annotation.")
+        raise Forbidden(permissions.REFUSALS[permissions.can_edit_annotation])
     if body is None and kind is None:
         raise ValidationFailed("Nothing to change.", {"body": "Send a body or a kind."})
     if body is not None:
@@ -294,8 +294,7 @@ def delete_annotation(actor: User, annotation: Annotation) -> None:
     """Mark deleted: replies keep their place under a 'deleted' placeholder."""
     if annotation.status == AnnotationStatus.DELETED:
         raise Conflict("This annotation is already deleted.")
-    if not permissions.can_delete_annotation(actor, annotation):
-        raise Forbidden("Only the author or a moderator can delete this annotation.")
+    permissions.ensure(permissions.can_delete_annotation, actor, annotation)
     if annotation.author_id != actor.id:
         # A moderator's delete is a moderation action: logged and undoable.
         moderate_annotation(actor, annotation, "delete")
