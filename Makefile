@@ -7,6 +7,9 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 # Both cores: module-scoped fixtures (live server, browser) stay on one worker.
 PYTEST_ARGS ?= -n 2 --dist loadscope
+# Branch coverage of app/ (config in pyproject.toml), reported once, by the SQLite run, which
+# runs every test; `make test COV_ARGS=` skips it (it costs ~1.5-2x on CPU-bound tests).
+COV_ARGS ?= --cov --cov-branch --cov-report=term:skip-covered
 export COUNTERPOINT_ENV ?= development
 
 .DEFAULT_GOAL := help
@@ -36,7 +39,7 @@ run: demo ## Start the app on SQLite with the demo article, at http://$(HOST):$(
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install ## Run the whole suite on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set
-	$(BIN)/pytest $(PYTEST_ARGS) -m 'not reliability'
+	$(BIN)/pytest $(PYTEST_ARGS) $(COV_ARGS) -m 'not reliability'
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
 		$(BIN)/pytest $(PYTEST_ARGS) -m 'not browser and not reliability'; \

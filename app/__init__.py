@@ -17,11 +17,11 @@ ENV_KEYS = ("COUNTERPOINT_ENV", "DATABASE_URL", "SECRET_KEY", "REDIS_URL", "RATE
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` may override environment settings (ENV_KEYS) and Flask keys."""
     from app import (
-        benchref,
         cli,
         database,
         errors,
         limits,
+        permissions,
         routing,
         security,
         sessions,
@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     database.init_app(app)
     versions.watch(db.session)  # every flushed page-visible change raises discussion_version
+    permissions.watch(db.session)  # a flushed membership change empties the request's cache
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     uploads.init_app(app)  # before CSRF, which reads the (larger) form
@@ -66,5 +67,4 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
-    benchref.init_app(app)  # benchmark reference routes, only with BENCH_REFERENCE=1
     return app

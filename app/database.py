@@ -10,7 +10,6 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app import permissions
 from app.extensions import db
 from app.services.errors import Conflict
 
@@ -48,7 +47,6 @@ def commit_racing(work: Callable[[], T], attempts: int = RACE_ATTEMPTS) -> T:
             return result
         except IntegrityError:
             db.session.rollback()
-            permissions.forget_memberships()  # the twin may have made this user a member
     raise Conflict(RACE_LOST)
 
 

@@ -7,11 +7,13 @@ group's active members (and site admins); a private note only for its author. A 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import g
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from flask import g, has_app_context
+from sqlalchemy import ColumnElement, Select, and_, event, false, or_, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import (
@@ -28,6 +30,7 @@ from app.models import (
     Visibility,
 )
 from app.models.base import utcnow
+from app.services.errors import Forbidden
 
 
 def _known(user: Any) -> User | None:
@@ -47,9 +50,13 @@ def _group_ids(user: User, role: str | None = None) -> Select[tuple[int]]:
     return stmt.where(Membership.role == role) if role else stmt
 
 
+_CACHE = "_cp_memberships"
+
+
 def _memberships(user: User) -> dict[int, Membership]:
-    """The user's active memberships, loaded once per request (a class has few groups)."""
-    cache: dict[int, dict[int, Membership]] = g.setdefault("_cp_memberships", {})
+    """The user's active memberships, loaded once per request (a class has few groups): a
+    page asks about them for every annotation it shows. `watch` keeps the cache true."""
+    cache: dict[int, dict[int, Membership]] = g.setdefault(_CACHE, {})
     if user.id not in cache:
         rows = db.session.scalars(
             select(Membership).where(
@@ -60,9 +67,24 @@ def _memberships(user: User) -> dict[int, Membership]:
     return cache[user.id]
 
 
-def forget_memberships() -> None:
-    """Called by whatever changes memberships, so the next check reads them afresh."""
-    g.pop("_cp_memberships", None)
+def _forget_memberships(*_args: Any) -> None:
+    if has_app_context():
+        g.pop(_CACHE, None)
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    """A flush that wrote a membership makes the cache stale: the next check reads afresh."""
+    if any(isinstance(obj, Membership) for obj in (*session.new, *session.dirty, *session.deleted)):
+        _forget_memberships()
+
+
+def watch(session_class: Any) -> None:
+    """Keep the memberships cache true (idempotent): create_app calls it once. Forgotten after
+    any flush that writes a membership, and after a rollback (a twin request may have made
+    the user a member meanwhile)."""
+    if not event.contains(session_class, "after_flush", _after_flush):
+        event.listen(session_class, "after_flush", _after_flush)
+        event.listen(session_class, "after_soft_rollback", _forget_memberships)
 
 
 def membership(user: Any, group_id: int | None) -> Membership | None:
@@ -383,3 +405,25 @@ def can_reattach_annotation(user: Any, annotation: Annotation, article: Article)
         or _moderates(user, annotation)
         or can_revise_article(user, article)
     )
+
+
+# --- refusals -----------------------------------------------------------------------------
+
+# What each rule says when it refuses: the service that enforces it and a form page that asks
+# first (to refuse before drawing the form) give the same words.
+REFUSALS: dict[Callable[..., bool], str] = {
+    can_create_group: "Only instructors can create groups.",
+    can_flag_annotation: "You cannot flag this annotation.",
+    can_give_feedback: "Only an instructor of this group can give feedback here.",
+    can_edit_annotation: "Only the author can edit this annotation.",
+    can_delete_annotation: "Only the author or a moderator can delete this annotation.",
+}
+
+
+def ensure(rule: Callable[..., bool], *args: Any) -> None:
+    """Raise Forbidden with the rule's refusal unless `rule(*args)` allows it.
+
+    The services call it: they are the authority. A GET form page may call it too, only to
+    refuse before drawing a form its reader could not send."""
+    if not rule(*args):
+        raise Forbidden(REFUSALS[rule])

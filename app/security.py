@@ -11,6 +11,8 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import get_host
 
+from app.loaders import has_nul
+
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -55,7 +57,7 @@ def _refuse_nul() -> None:
     texts = [request.path, *(text for pair in request.args.items(multi=True) for text in pair)]
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         texts += [text for pair in request.form.items(multi=True) for text in pair]
-    if any("\x00" in text for text in texts):
+    if has_nul(*texts):
         abort(400, "The request contains a NUL character, which no page accepts.")
 
 

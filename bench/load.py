@@ -82,6 +82,11 @@ def _no_control_socket() -> list[str]:
     return [flag] if any(flag in (s.cli or []) for s in KNOWN_SETTINGS) else []
 
 
+# gunicorn's APP_MODULE (its factory-call syntax): the app as wsgi.py builds it, plus the
+# reference routes (bench/reference.py).
+SERVER_APP = "bench.reference:create_bench_app(freeze=True)"
+
+
 def start_server(env: dict[str, str], log: Path, workers: int = 2) -> Server:
     """gunicorn as in production: sync workers on a free loopback port."""
     port = free_port()
@@ -99,7 +104,7 @@ def start_server(env: dict[str, str], log: Path, workers: int = 2) -> Server:
         "--error-logfile",
         str(log),
         *_no_control_socket(),
-        "wsgi:app",
+        SERVER_APP,
     ]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -290,8 +290,9 @@ def section(results: dict[str, Any]) -> str:
             else ""
         )
         + "; one load thread on the same two cores as the server, over loopback",
-        "- Server: `gunicorn -w 2 -k sync -b 127.0.0.1:<port> wsgi:app`, "
-        "COUNTERPOINT_ENV=production, RATE_LIMITS=off, BENCH_REFERENCE=1",
+        "- Server: `gunicorn -w 2 -k sync -b 127.0.0.1:<port> "
+        "'bench.reference:create_bench_app(freeze=True)'` (wsgi.py's app plus the references), "
+        "COUNTERPOINT_ENV=production, RATE_LIMITS=off",
         f"- Runs: {plan['repeats']} repeat(s), medians shown; loaded runs {plan['seconds']} s with "
         f"{plan['connections']} connections ({plan['post_connections']} for posting), "
         f"single-client runs {plan['latency_seconds']} s; every request asks for gzip",

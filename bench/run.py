@@ -145,25 +145,24 @@ def make_plan(args: argparse.Namespace) -> Plan:
 
 
 def server_env(url: str) -> dict[str, str]:
-    """Production settings, as gunicorn would get them, plus the reference routes."""
+    """Production settings, as gunicorn would get them (the server adds the reference routes:
+    bench.load.SERVER_APP)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
     env.update(
         COUNTERPOINT_ENV="production",
         SECRET_KEY=secrets.token_hex(32),
         RATE_LIMITS="off",
         DATABASE_URL=url,
-        BENCH_REFERENCE="1",
     )
     return env
 
 
 def build_app(env: dict[str, str]) -> Any:
     """The app in this process, on the benchmark database, for seeding and probing."""
-    os.environ["BENCH_REFERENCE"] = "1"
-    from app import create_app
+    from bench.reference import create_bench_app
 
     keys = ("COUNTERPOINT_ENV", "SECRET_KEY", "RATE_LIMITS", "DATABASE_URL")
-    return create_app({k: env[k] for k in keys})
+    return create_bench_app({k: env[k] for k in keys})
 
 
 def migrate_and_load_demo(app: Any) -> None:
@@ -179,8 +178,8 @@ def migrate_and_load_demo(app: Any) -> None:
 
 
 def seed_small(app: Any, plan: Plan, rng: random.Random) -> dict[str, Any]:
-    from app.benchref import bench_insert_table
     from app.extensions import db
+    from bench.reference import bench_insert_table
 
     with app.app_context():
         engine = db.engine

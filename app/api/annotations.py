@@ -10,7 +10,6 @@ from flask.typing import ResponseReturnValue
 from app import throttle
 from app.api.auth import caller, require_user
 from app.api.inputs import json_body, query_args
-from app.api.loaders import load_article, load_article_with_block
 from app.api.openapi import operation
 from app.api.pagination import split_page
 from app.api.presenters import present_annotation, present_page
@@ -23,6 +22,7 @@ from app.api.schemas import (
 )
 from app.api.search import search_page
 from app.extensions import db, limiter
+from app.loaders import load_article, load_article_with_block
 from app.models import Annotation
 from app.services import annotations, helpful, reading, search
 from app.services.annotations import NewAnnotation, Quote

@@ -7,7 +7,6 @@ from flask.typing import ResponseReturnValue
 
 from app.api.auth import caller
 from app.api.inputs import query_args
-from app.api.loaders import load_article
 from app.api.openapi import operation
 from app.api.pagination import PageQuery, split_page
 from app.api.presenters import (
@@ -17,6 +16,7 @@ from app.api.presenters import (
     present_page,
 )
 from app.api.schemas import ArticleOut, ArticlePage, ArticleQuery
+from app.loaders import load_article
 from app.services import reading, revisions
 
 bp = Blueprint("articles", __name__)

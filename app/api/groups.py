@@ -13,7 +13,6 @@ from flask.typing import ResponseReturnValue
 
 from app.api.auth import caller, require_user
 from app.api.inputs import json_body, optional_json_body, query_args
-from app.api.loaders import load_article, load_article_field, load_group, load_user
 from app.api.openapi import operation
 from app.api.pagination import PageQuery, split_page
 from app.api.presenters import (
@@ -38,6 +37,7 @@ from app.api.schemas import (
 )
 from app.database import commit_racing
 from app.extensions import db, limiter
+from app.loaders import load_article, load_article_field, load_group, load_user
 from app.models import Group, User
 from app.services import groups
 

@@ -12,7 +12,6 @@ from flask.typing import ResponseReturnValue
 from app import permissions
 from app.api.auth import caller, require_user
 from app.api.inputs import json_body, query_args
-from app.api.loaders import load_article, load_group
 from app.api.openapi import operation
 from app.api.presenters import present_participation
 from app.api.schemas import (
@@ -24,6 +23,7 @@ from app.api.schemas import (
     WebAnnotationIn,
 )
 from app.extensions import db
+from app.loaders import load_article, load_group
 from app.models import Article, Group, User
 from app.services import exports, insight, webanno
 from app.services.errors import Forbidden, NotFound

@@ -13,7 +13,6 @@ from flask.typing import ResponseReturnValue
 
 from app.api.auth import require_user
 from app.api.inputs import json_body, optional_json_body, query_args
-from app.api.loaders import load_group, load_user
 from app.api.openapi import operation
 from app.api.pagination import PageQuery, split_page
 from app.api.presenters import (
@@ -37,6 +36,7 @@ from app.api.schemas import (
 )
 from app.database import commit_racing
 from app.extensions import db
+from app.loaders import load_group, load_user
 from app.models.base import utcnow
 from app.services import annotations, moderation
 

@@ -8,7 +8,6 @@ from flask.typing import ResponseReturnValue
 from app import permissions, throttle
 from app.api.auth import require_user
 from app.api.inputs import json_body, query_args
-from app.api.loaders import load_article
 from app.api.openapi import operation
 from app.api.pagination import PageQuery, split_page
 from app.api.presenters import (
@@ -30,6 +29,7 @@ from app.api.schemas import (
     RevisionPage,
 )
 from app.extensions import db, limiter
+from app.loaders import load_article
 from app.services import annotations, articles, reading, revisions
 from app.services.errors import Forbidden
 from app.uploads import takes_article

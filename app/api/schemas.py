@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from app.api.pagination import PageQuery
+from app.loaders import has_nul
 from app.models import (
     AnnotationKind,
     AnnotationStatus,
@@ -32,12 +33,13 @@ from app.models import (
 )
 from app.routing import MAX_ID
 from app.services.errors import ValidationFailed
+from app.services.moderation import MAX_REASON, MAX_SUSPENSION, AnnotationAction
 from app.services.reading import Sort
 
 
 def _no_nul(value: str) -> str:
     # PostgreSQL text cannot hold NUL: refuse it here rather than fail in the database.
-    if "\x00" in value:
+    if has_nul(value):
         raise ValueError("Text must not contain NUL characters.")
     return value
 
@@ -75,12 +77,11 @@ def exactly_one(*names: str) -> dict[str, Any]:
 
 # Why a moderator acted (or a flag was raised): optional, at most 1,000 characters.
 Reason = Annotated[
-    Annotated[str, Field(max_length=1000), AfterValidator(_no_nul)] | None,
-    Field(description="Why; at most 1,000 characters."),
+    Annotated[str, Field(max_length=MAX_REASON), AfterValidator(_no_nul)] | None,
+    Field(description=f"Why; at most {MAX_REASON:,} characters."),
 ]
-ModerationActionName = Literal[
-    "hide", "unhide", "approve", "lock", "unlock", "pin", "unpin", "delete", "restore"
-]
+# The moderation table's actions, spelled out as an enum in the document.
+ModerationActionName = Literal[tuple(a.value for a in AnnotationAction)]  # type: ignore[valid-type]
 
 
 class Request(BaseModel):
@@ -263,7 +264,9 @@ class SuspensionCreate(Request):
     until: AwareDatetime | None = Field(
         None, description="When the suspension ends (ISO 8601 with a zone), within a year."
     )
-    days: Int | None = Field(None, ge=1, le=365, description="Or: for this many days from now.")
+    days: Int | None = Field(
+        None, ge=1, le=MAX_SUSPENSION.days, description="Or: for this many days from now."
+    )
     reason: Reason = None
 
     def end(self, now: datetime) -> datetime:

@@ -14,6 +14,7 @@ from app.api.presenters import present_token
 from app.api.schemas import TokenOut
 from app.errors import json_error
 from app.extensions import db, limiter
+from app.loaders import has_nul
 from app.services import tokens
 from app.services.users import authenticate
 
@@ -39,7 +40,7 @@ def issue_token() -> ResponseReturnValue:
     # The same failed-sign-in backoff as the login page: else this is the way around it.
     if (wait := throttle.login_backoff(username)) is not None:
         _wait(wait.retry_after)
-    user = None if "\x00" in username else authenticate(username, password)
+    user = None if has_nul(username) else authenticate(username, password)
     if user is None:
         throttle.record_failed_login(username)
         unauthorized("Wrong username or password.", "Basic")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import permissions
@@ -30,18 +29,9 @@ from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.mentions import mention_links, notify_mentions
 from app.services.moderation import moderate_annotation
 from app.services.threads import became_visible, set_status
-from app.services.versions import bump_discussion
 from app.text import render_markdown
 
 MAX_QUOTE = 2_000
-_annotations = Annotation.__table__
-# Built once: values bound at execution skip a per-call coercion of every column.
-_INSERT = insert(_annotations)
-_SET_ROOT = (
-    update(_annotations)
-    .where(_annotations.c.id == bindparam("note"))
-    .values(root_id=bindparam("note"))
-)
 QUOTE_CONTEXT = 64
 
 
@@ -255,62 +245,40 @@ def post_annotation(
     quote = _check_quote(block, data.quote) if data.quote is not None else None
     where = locate(block.text, quote.exact, quote.prefix, quote.suffix) if quote else None
     audience = _audience(actor, article, data, parent)
-    now = utcnow()
-    row = {
-        "article_id": article.id,
-        "block_id": block.id,
-        "parent_id": parent.id if parent else None,
-        "root_id": parent.root_id if parent else None,
-        "depth": parent.depth + 1 if parent else 0,
-        "author_id": actor.id,
-        "kind": kind,
-        "body": body,
-        "body_html": render_markdown(body, mention_links(body)),
-        "quote_exact": quote.exact if quote else None,
-        "quote_prefix": quote.prefix if quote else None,
-        "quote_suffix": quote.suffix if quote else None,
-        "quote_start": where[0] if where else None,
-        "quote_end": where[1] if where else None,
-        "quote_current": None,
-        "orphaned": False,
-        "visibility": audience.visibility,
-        "group_id": audience.group.id if audience.group else None,
-        "status": _initial_status(actor, audience),
-        "locked": False,
-        "pinned": False,
-        "reply_count": 0,
-        "moderation_reason": None,
-        "created_at": now,
-        "updated_at": now,
-    }
-    return _insert(row, actor, block, article, audience.group)
-
-
-def _insert(
-    row: dict[str, Any], actor: User, block: Block, article: Article, group: Group | None
-) -> Annotation:
-    """INSERT the row (Core: the busiest write skips the unit of work's sorting and events),
-    make it the persistent annotation a flush would have left (every column and relation
-    loaded), then do the thread and version bookkeeping."""
-    new_id = db.session.execute(_INSERT, row).inserted_primary_key[0]
-    if row["root_id"] is None:
-        # A thread's first note is its own root, which only its new id says.
-        row["root_id"] = new_id
-        db.session.execute(_SET_ROOT, {"note": new_id})
-    annotation = Annotation(id=new_id, **row)
-    make_transient_to_detached(annotation)
+    annotation = Annotation(
+        article_id=article.id,
+        block_id=block.id,
+        parent_id=parent.id if parent else None,
+        root_id=parent.root_id if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        author_id=actor.id,
+        kind=kind,
+        body=body,
+        body_html=render_markdown(body, mention_links(body)),
+        quote_exact=quote.exact if quote else None,
+        quote_prefix=quote.prefix if quote else None,
+        quote_suffix=quote.suffix if quote else None,
+        quote_start=where[0] if where else None,
+        quote_end=where[1] if where else None,
+        quote_current=None,
+        orphaned=False,
+        visibility=audience.visibility,
+        group_id=audience.group.id if audience.group else None,
+        status=_initial_status(actor, audience),
+        moderation_reason=None,  # loaded as NULL by the flush, so presenting it reads nothing
+    )
     db.session.add(annotation)
-    # The caller presents it straight away: give it what it was built from.
-    for relation, value in (("author", actor), ("block", block), ("article", article)):
+    db.session.flush()  # the flush hook raises the article's version (services/versions.py)
+    if annotation.root_id is None:
+        # A thread's first note is its own root, which only its new id says.
+        annotation.root_id = annotation.id
+    # The caller presents it straight away: give it what it was built from, without queries.
+    given = {"author": actor, "block": block, "article": article, "parent": parent}
+    for relation, value in (given | {"group": audience.group}).items():
         set_committed_value(annotation, relation, value)
-    set_committed_value(annotation, "group", group)
     if annotation.status == AnnotationStatus.VISIBLE:
         became_visible(annotation, actor)
-    if db.session.new:  # a reply's notification
-        db.session.flush()
-    # No flush saw the row, so the version is raised here (app/services/versions.py); last,
-    # so that concurrent posts to the article wait on its row for the commit alone.
-    bump_discussion(db.session, [article.id])
+    db.session.flush()
     return annotation
 
 
@@ -323,7 +291,7 @@ def edit_annotation(
             annotation.locked and annotation.author_id == actor.id
         ):
             raise Conflict(LOCKED_EDIT)  # its author, kept out by a lock
-        raise Forbidden("Only the author can edit this annotation.")
+        raise Forbidden(permissions.REFUSALS[permissions.can_edit_annotation])
     if body is None and kind is None:
         raise ValidationFailed("Nothing to change.", {"body": "Send a body or a kind."})
     if body is not None:
@@ -342,8 +310,7 @@ def delete_annotation(actor: User, annotation: Annotation) -> None:
     """Mark deleted: replies keep their place under a 'deleted' placeholder."""
     if annotation.status == AnnotationStatus.DELETED:
         raise Conflict("This annotation is already deleted.")
-    if not permissions.can_delete_annotation(actor, annotation):
-        raise Forbidden("Only the author or a moderator can delete this annotation.")
+    permissions.ensure(permissions.can_delete_annotation, actor, annotation)
     if annotation.author_id != actor.id:
         # A moderator's delete is a moderation action: logged and undoable.
         moderate_annotation(actor, annotation, "delete")

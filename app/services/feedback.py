@@ -17,8 +17,7 @@ from app.text import render_markdown
 
 
 def give_feedback(actor: User, annotation: Annotation, body: str) -> Feedback:
-    if not permissions.can_give_feedback(actor, annotation):
-        raise Forbidden("Only an instructor of this group can give feedback here.")
+    permissions.ensure(permissions.can_give_feedback, actor, annotation)
     text = clean_body(body)
     feedback = Feedback(
         annotation_id=annotation.id, author_id=actor.id, body=text, body_html=render_markdown(text)

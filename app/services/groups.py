@@ -30,6 +30,7 @@ from app.services.names import check_group_name
 from app.services.reminders import notify_reading_assigned
 
 MAX_NAME = 120
+MAX_HELD_POSTS = 100  # pre-moderation of new members: their first posts held, at most
 # Pages under /groups/ whose names a group's slug must not take.
 RESERVED_SLUGS = frozenset({"new", "join"})
 
@@ -87,12 +88,10 @@ def _log(actor: User, group: Group, action: str, previous: dict, subject: User |
 
 def create_group(actor: User, name: str) -> Group:
     """A new group; its creator becomes its first instructor."""
-    if not permissions.can_create_group(actor):
-        raise Forbidden("Only instructors can create groups.")
+    permissions.ensure(permissions.can_create_group, actor)
     clean = _clean_name(name)
     group = Group(slug=_unique_slug(slugify(clean)), name=clean, created_by_id=actor.id)
     db.session.add(group)
-    permissions.forget_memberships()
     db.session.flush()
     db.session.add(Membership(group_id=group.id, user_id=actor.id, role=GroupRole.INSTRUCTOR))
     db.session.flush()
@@ -138,7 +137,6 @@ def join_group(actor: User, code: str) -> Group:
         member.status = MembershipStatus.ACTIVE
         member.role = GroupRole.MEMBER
         member.joined_at = utcnow()
-    permissions.forget_memberships()
     db.session.flush()
     return group
 
@@ -150,7 +148,6 @@ def leave_group(actor: User, group: Group) -> None:
     if member.is_instructor and _instructor_count(group) == 1:
         raise Conflict("You are the group's only instructor: add another before leaving.")
     member.status = MembershipStatus.LEFT
-    permissions.forget_memberships()
     db.session.flush()
 
 
@@ -197,7 +194,6 @@ def set_member_role(actor: User, group: Group, username: str, role: str) -> Memb
     previous = {"role": member.role}
     member.role = role
     _log(actor, group, f"role_{role}", previous, subject=user)
-    permissions.forget_memberships()
     db.session.flush()
     return member
 
@@ -211,7 +207,6 @@ def remove_member(actor: User, group: Group, username: str, reason: str | None =
         raise Conflict("Make the instructor a member first, then remove them.")
     _log(actor, group, "remove_member", {"status": member.status}, subject=user, reason=reason)
     member.status = MembershipStatus.REMOVED
-    permissions.forget_memberships()
     db.session.flush()
 
 
@@ -225,7 +220,6 @@ def restore_member(actor: User, group: Group, username: str) -> None:
         raise Conflict(f"{user.username} was not removed from this group.")
     _log(actor, group, "restore_member", {"status": member.status}, subject=user)
     member.status = MembershipStatus.ACTIVE
-    permissions.forget_memberships()
     db.session.flush()
 
 
@@ -291,8 +285,9 @@ def set_premoderation(actor: User, group: Group, mode: str, posts: int | None = 
     _require_manager(actor, group)
     if mode not in set(Premoderation):
         raise ValidationFailed("Unknown mode.", {"mode": "Use off, new_members or all."})
-    if posts is not None and not 1 <= posts <= 100:
-        raise ValidationFailed("Out of range.", {"posts": "Hold between 1 and 100 posts."})
+    if posts is not None and not 1 <= posts <= MAX_HELD_POSTS:
+        held = f"Hold between 1 and {MAX_HELD_POSTS} posts."
+        raise ValidationFailed("Out of range.", {"posts": held})
     previous = {"premoderation": group.premoderation, "posts": group.premoderation_posts}
     group.premoderation = mode
     if posts is not None:

@@ -6,6 +6,7 @@ holding the previous state, so each one can be undone by its inverse.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,51 +35,97 @@ from app.services.groups import restore_member
 from app.services.notifications import notify
 from app.services.threads import set_status
 
-ANNOTATION_ACTIONS = (
-    "hide",
-    "unhide",
-    "approve",
-    "lock",
-    "unlock",
-    "pin",
-    "unpin",
-    "delete",
-    "restore",
-)
 MAX_REASON = 1_000
 MAX_SUSPENSION = timedelta(days=365)
 
 _S = AnnotationStatus
-# action -> (statuses it applies to, the status it sets or None to leave the status alone)
-_STATUS_RULES: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "hide": ((_S.VISIBLE, _S.PENDING), _S.HIDDEN),
-    "unhide": ((_S.HIDDEN,), _S.VISIBLE),
-    "approve": ((_S.PENDING, _S.VISIBLE), _S.VISIBLE),
-    "lock": ((_S.VISIBLE, _S.HIDDEN, _S.PENDING), None),
-    "unlock": ((_S.VISIBLE, _S.HIDDEN, _S.PENDING), None),
-    "pin": ((_S.VISIBLE,), None),
-    "unpin": ((_S.VISIBLE, _S.HIDDEN), None),
-    "delete": ((_S.VISIBLE, _S.HIDDEN, _S.PENDING), _S.DELETED),
-    "restore": ((_S.DELETED,), None),
-}
-_TOGGLES = {"lock": ("locked", True), "unlock": ("locked", False),
-            "pin": ("pinned", True), "unpin": ("pinned", False)}  # fmt: skip
-_TOLD = {
-    "hide": "An instructor hid your annotation",
-    "unhide": "An instructor made your annotation visible again",
-    "approve": "An instructor approved your annotation",
-    "delete": "An instructor removed your annotation",
-    "restore": "An instructor restored your annotation",
-    "pin": "An instructor picked your annotation as exemplary",
-    "lock": "An instructor locked the thread of your annotation: it takes no new replies",
-    "unlock": "An instructor reopened the thread of your annotation",
-}
-# What a reader who flagged an annotation hears when a moderator acts on it.
-_TOLD_FLAGGERS = {
-    "hide": "An instructor hid the note you flagged",
-    "delete": "An instructor removed the note you flagged",
-    "approve": "An instructor reviewed the note you flagged and kept it",
-}
+_ANY = (_S.VISIBLE, _S.HIDDEN, _S.PENDING)
+
+
+class AnnotationAction(enum.StrEnum):
+    """What a moderator can do to an annotation; ACTIONS says what each one means."""
+
+    HIDE = "hide"
+    UNHIDE = "unhide"
+    APPROVE = "approve"
+    LOCK = "lock"
+    UNLOCK = "unlock"
+    PIN = "pin"
+    UNPIN = "unpin"
+    DELETE = "delete"
+    RESTORE = "restore"
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    """One action: the states it applies to, what it changes, and the words around it."""
+
+    applies_to: tuple[AnnotationStatus, ...]
+    label: str  # a moderator's button
+    done: str  # what the moderator is told once it is done
+    logged: str  # what the log says it did, after the actor's name
+    sets: AnnotationStatus | None = None  # the status it sets (None: leaves it alone)
+    toggles: tuple[str, bool] | None = None  # the flag it sets, and to what
+    # True: the reason is kept on the note for its author; False: the kept reason is cleared.
+    keeps_reason: bool | None = None
+    told_author: str | None = None  # what the author hears (None: nothing)
+    told_flaggers: str | None = None  # what the readers who flagged it hear; it closes the flags
+    inverse: AnnotationAction | None = None  # the action that undoes it, offered in the log
+
+
+_A = AnnotationAction
+# The one table of moderation actions on annotations, in the order their buttons are offered.
+ACTIONS: dict[AnnotationAction, ActionRule] = {
+    _A.HIDE: ActionRule(
+        (_S.VISIBLE, _S.PENDING), "Hide",
+        "Hidden. Its author sees your reason; the others see a placeholder.", "hid",
+        sets=_S.HIDDEN, keeps_reason=True, inverse=_A.UNHIDE,
+        told_author="An instructor hid your annotation",
+        told_flaggers="An instructor hid the note you flagged",
+    ),
+    _A.UNHIDE: ActionRule(
+        (_S.HIDDEN,), "Unhide", "It is visible again.", "made visible again",
+        sets=_S.VISIBLE, keeps_reason=False,
+        told_author="An instructor made your annotation visible again",
+    ),
+    _A.APPROVE: ActionRule(
+        (_S.PENDING, _S.VISIBLE), "Approve", "Approved: the group sees it now.", "approved",
+        sets=_S.VISIBLE,
+        told_author="An instructor approved your annotation",
+        told_flaggers="An instructor reviewed the note you flagged and kept it",
+    ),
+    _A.LOCK: ActionRule(
+        _ANY, "Lock thread", "Thread locked: it takes no new replies.", "locked the thread of",
+        toggles=("locked", True), inverse=_A.UNLOCK,
+        told_author="An instructor locked the thread of your annotation: it takes no new replies",
+    ),
+    _A.UNLOCK: ActionRule(
+        _ANY, "Unlock thread", "Thread unlocked.", "unlocked the thread of",
+        toggles=("locked", False),
+        told_author="An instructor reopened the thread of your annotation",
+    ),
+    _A.PIN: ActionRule(
+        (_S.VISIBLE,), "Pin as instructor’s pick",
+        "Pinned as an instructor’s pick: it comes first in its paragraph’s discussion.",
+        "pinned as an instructor’s pick",
+        toggles=("pinned", True), inverse=_A.UNPIN,
+        told_author="An instructor picked your annotation as exemplary",
+    ),
+    _A.UNPIN: ActionRule(
+        (_S.VISIBLE, _S.HIDDEN), "Unpin", "Unpinned.", "unpinned", toggles=("pinned", False)
+    ),
+    _A.DELETE: ActionRule(
+        _ANY, "Delete", "Deleted. You can restore it from the moderation log.", "deleted",
+        sets=_S.DELETED, inverse=_A.RESTORE,
+        told_author="An instructor removed your annotation",
+        told_flaggers="An instructor removed the note you flagged",
+    ),
+    _A.RESTORE: ActionRule(
+        (_S.DELETED,), "Restore", "Restored.", "restored",
+        told_author="An instructor restored your annotation",
+    ),
+}  # fmt: skip
+ANNOTATION_ACTIONS = tuple(AnnotationAction)
 
 
 def _reason(reason: str | None) -> str | None:
@@ -116,15 +163,15 @@ def _log(
     return entry
 
 
-def _check_transition(annotation: Annotation, action: str) -> None:
-    allowed, _ = _STATUS_RULES[action]
-    if annotation.status not in allowed:
+def _check_transition(annotation: Annotation, action: AnnotationAction) -> None:
+    rule = ACTIONS[action]
+    if annotation.status not in rule.applies_to:
         raise Conflict(f"Cannot {action} an annotation that is {annotation.status}.")
-    if action in _TOGGLES:
-        attr, value = _TOGGLES[action]
+    if rule.toggles is not None:
+        attr, value = rule.toggles
         if getattr(annotation, attr) == value:
             raise Conflict(f"The annotation is already {attr if value else 'not ' + attr}.")
-    if action == "approve" and annotation.status == _S.VISIBLE and not _open_flags(annotation):
+    if action == _A.APPROVE and annotation.status == _S.VISIBLE and not _open_flags(annotation):
         raise Conflict("Nothing to approve: the annotation is visible and unflagged.")
 
 
@@ -151,9 +198,9 @@ def _resolve_flags(annotation: Annotation) -> list[int]:
     return [user_id for (user_id,) in rows]
 
 
-def _tell_flaggers(actor: User, annotation: Annotation, action: str, flaggers: list[int]) -> None:
+def _tell_flaggers(actor: User, annotation: Annotation, told: str, flaggers: list[int]) -> None:
     # Hearing the outcome is why flagging feels worth doing; the message names no one.
-    told = _TOLD_FLAGGERS[action] + "."
+    told += "."
     for user_id in flaggers:
         notify(user_id, NotificationKind.FLAG_OUTCOME, told, annotation, actor)
 
@@ -166,39 +213,44 @@ def _status_before_delete(annotation: Annotation) -> str:
         .order_by(ModerationAction.id.desc())
         .limit(1)
     )
-    if entry is None or entry.action != "delete":
+    if entry is None or entry.action != _A.DELETE:
         raise Conflict("Its author deleted this annotation; only they could post it again.")
     return str(entry.previous.get("status", _S.VISIBLE))
 
 
-def applicable_actions(annotation: Annotation) -> list[str]:
+def applicable_actions(annotation: Annotation) -> list[AnnotationAction]:
     """The actions that apply to the annotation's state now, for a moderator's buttons.
 
     Approving a visible annotation only dismisses its flags: the queue offers that, as "keep".
     """
     found = []
-    for action in ANNOTATION_ACTIONS:
-        allowed, _ = _STATUS_RULES[action]
-        if annotation.status not in allowed:
+    for action, rule in ACTIONS.items():
+        if annotation.status not in rule.applies_to:
             continue
-        if action in _TOGGLES:
-            attr, value = _TOGGLES[action]
+        if rule.toggles is not None:
+            attr, value = rule.toggles
             if getattr(annotation, attr) == value:
                 continue
-        if action == "approve" and annotation.status != _S.PENDING:
+        if action == _A.APPROVE and annotation.status != _S.PENDING:
             continue
         found.append(action)
     return found
 
 
+def _known_action(action: str) -> AnnotationAction:
+    try:
+        return AnnotationAction(action)
+    except ValueError:
+        raise ValidationFailed(
+            "Unknown action.", {"action": f"Action must be one of {', '.join(ANNOTATION_ACTIONS)}."}
+        ) from None
+
+
 def moderate_annotation(
     actor: User, annotation: Annotation, action: str, reason: str | None = None
 ) -> ModerationAction:
-    """Apply one moderation action to an annotation and log it."""
-    if action not in ANNOTATION_ACTIONS:
-        raise ValidationFailed(
-            "Unknown action.", {"action": f"Action must be one of {', '.join(ANNOTATION_ACTIONS)}."}
-        )
+    """Apply one moderation action (an AnnotationAction or its name) to an annotation, log it."""
+    action = _known_action(action)
     if not permissions.can_moderate_annotation(actor, annotation):
         raise Forbidden("Only an instructor of this group can moderate it.")
     why = _reason(reason)
@@ -206,32 +258,31 @@ def moderate_annotation(
     previous = _snapshot(annotation)
     _apply(actor, annotation, action, why)
     entry = _log(actor, action, annotation.group_id, why, previous, annotation=annotation)
-    if action in _TOLD:
-        told = _TOLD[action] + (f": {why}" if why else ".")
+    told_author = ACTIONS[action].told_author
+    if told_author is not None:
+        told = told_author + (f": {why}" if why else ".")
         notify(annotation.author_id, NotificationKind.MODERATED, told, annotation, actor)
     db.session.flush()
     return entry
 
 
-def _apply(actor: User, annotation: Annotation, action: str, why: str | None) -> None:
-    if action in _TOGGLES:
-        attr, value = _TOGGLES[action]
+def _apply(actor: User, annotation: Annotation, action: AnnotationAction, why: str | None) -> None:
+    rule = ACTIONS[action]
+    if rule.toggles is not None:
+        attr, value = rule.toggles
         setattr(annotation, attr, value)
         return
-    if action == "restore":
+    if action == _A.RESTORE:
         set_status(annotation, _status_before_delete(annotation))
         return
     was_pending = annotation.status == _S.PENDING
-    _, new_status = _STATUS_RULES[action]
-    if new_status is not None:
-        set_status(annotation, new_status)
-    if action in ("hide", "approve", "delete"):
-        _tell_flaggers(actor, annotation, action, _resolve_flags(annotation))
-    if action == "hide":
-        annotation.moderation_reason = why
-    elif action == "unhide":
-        annotation.moderation_reason = None
-    if action == "approve" and was_pending:
+    if rule.sets is not None:
+        set_status(annotation, rule.sets)
+    if rule.told_flaggers is not None:
+        _tell_flaggers(actor, annotation, rule.told_flaggers, _resolve_flags(annotation))
+    if rule.keeps_reason is not None:
+        annotation.moderation_reason = why if rule.keeps_reason else None
+    if action == _A.APPROVE and was_pending:
         _count_approved(annotation)
 
 
@@ -255,8 +306,7 @@ def flag_annotation(
     actor: User, annotation: Annotation, reason: str, details: str | None = None
 ) -> Flag:
     """Flag an annotation for its moderators, once per person."""
-    if not permissions.can_flag_annotation(actor, annotation):
-        raise Forbidden("You cannot flag this annotation.")
+    permissions.ensure(permissions.can_flag_annotation, actor, annotation)
     if reason not in set(FlagReason):
         raise ValidationFailed(
             "Unknown reason.", {"reason": f"Reason must be one of {', '.join(FlagReason)}."}
@@ -465,7 +515,6 @@ def suspend_member(
     entry = _log(actor, "suspend", group.id, why, previous, subject=user)
     told = f"You are suspended from posting in {group.name} until {until:%Y-%m-%d %H:%M} UTC"
     notify(user.id, NotificationKind.MODERATED, told + (f": {why}" if why else "."), actor=actor)
-    permissions.forget_memberships()
     db.session.flush()
     return entry
 
@@ -482,7 +531,6 @@ def unsuspend_member(
     member.suspended_until = None
     entry = _log(actor, "unsuspend", group.id, _reason(reason), previous, subject=user)
     notify(user.id, NotificationKind.MODERATED, f"You may post in {group.name} again.", actor=actor)
-    permissions.forget_memberships()
     db.session.flush()
     return entry
 
@@ -490,11 +538,8 @@ def unsuspend_member(
 # --- undo ---------------------------------------------------------------------------------
 
 # The action that undoes each action the log offers to undo.
-INVERSES = {
-    "hide": "unhide",
-    "lock": "unlock",
-    "pin": "unpin",
-    "delete": "restore",
+INVERSES: dict[str, str] = {
+    **{action: rule.inverse for action, rule in ACTIONS.items() if rule.inverse is not None},
     "suspend": "unsuspend",
     "remove_member": "restore_member",
 }

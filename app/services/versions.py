@@ -4,10 +4,19 @@ The article pages' HTTP validators and their cache of rendered fragments are key
 `articles.discussion_version`, so nothing may change what a page shows without raising it.
 Services could each remember to; instead one session hook sees every flushed change to an
 annotation, a block, an article, or an author's display name, and raises the version of each
-article concerned before the transaction commits. A write that bypasses the session's unit
-of work (an ORM bulk INSERT/UPDATE, Core) must call `bump_discussion` itself; the only such
-writes today are `threads.adjust_reply_count`, which always comes with a flushed change to
-an annotation of the same article, and the benchmark's seeder, which runs before serving.
+article concerned before the transaction commits (once: later flushes of the same
+transaction find it raised).
+
+A write that bypasses the unit of work (Core INSERT/UPDATE/DELETE, an ORM bulk statement, an
+attribute set to an SQL expression) is not seen by the hook. Those that change what a page
+shows raise the version themselves, each with a test in tests/unit/test_versions.py:
+- `threads.adjust_reply_count`: a parent's reply count (`SET n = n + 1`);
+- `helpful.mark_helpful` / `unmark_helpful`: the helpful_marks row (INSERT ... ON CONFLICT,
+  DELETE) and the note's count, set to an SQL expression.
+The other Core writes change nothing an article page shows: flags closed and a member's
+approved-post count by `moderation` (always with a flushed annotation change when the page
+changes), notifications marked read, sessions, tokens, sign-in backoff; and the benchmark's
+seeder, which runs before serving. Posting is an ORM add + flush: the hook sees it.
 """
 
 from __future__ import annotations
@@ -100,10 +109,12 @@ def _apply(session: Session, _context: Any) -> None:
         bump_discussion(session, articles)
 
 
-def _transaction_ended(session: Session, _transaction: Any) -> None:
+def _transaction_ended(session: Session, transaction: Any) -> None:
     # Savepoints too: a rolled-back savepoint takes its bump with it, so the next change
-    # must bump again.
-    session.info.pop(_BUMPED, None)
+    # must bump again. Not the subtransaction each flush opens: the bump is still pending in
+    # the enclosing transaction, and a second flush of it must not raise the version again.
+    if transaction.nested or transaction.parent is None:
+        session.info.pop(_BUMPED, None)
 
 
 def watch(session_class: Any) -> None:

@@ -9,20 +9,13 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from app.loaders import load_group
 from app.models import Annotation, Article, Block, Group
 from app.routing import id_arg, parse_id
 from app.services import annotations, feedback, groups, helpful, reading
-from app.services.errors import NotFound
 from app.web import caching, debate, readings
 from app.web.blueprint import bp, viewer
 from app.web.present import Aside, BlockView, Discussion, Switcher, posting_closed
-
-
-def load_group(slug: str) -> Group:
-    """The group a URL names, if the viewer is in it (or an admin); NotFound for all others."""
-    if "\x00" in slug:  # PostgreSQL cannot even compare it; no slug holds one
-        raise NotFound("No such group.")
-    return groups.get_group(viewer(), slug)
 
 
 def selected_group() -> Group | None:

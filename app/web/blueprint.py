@@ -8,7 +8,7 @@ from flask import Blueprint, request
 from flask_login import current_user
 
 from app import idempotency
-from app.web.forms import FLAG_REASONS, HIDE_REASONS
+from app.web.forms import FLAG_REASONS, HIDE_REASONS, LIMITS
 from app.web.present import KINDS, TEMPLATE_FILTERS, field_attrs
 
 bp = Blueprint("web", __name__)
@@ -21,6 +21,8 @@ bp.add_app_template_global(FLAG_REASONS, "FLAG_REASONS")
 bp.add_app_template_global(HIDE_REASONS, "HIDE_REASONS")
 bp.add_app_template_global(dict(FLAG_REASONS), "FLAG_LABELS")
 bp.add_app_template_global(idempotency.form_nonce, "form_nonce")
+# The services' limits, for the forms' maxlength/min/max: one number, where it is enforced.
+bp.add_app_template_global(LIMITS, "LIMITS")
 # A posting form sent twice (a double click) is stored once: see app/idempotency.py.
 bp.before_request(idempotency.claim_form_nonce)
 bp.after_request(idempotency.record_answer)

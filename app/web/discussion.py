@@ -70,7 +70,9 @@ def _posted_message(note: Annotation) -> str:
 @limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def edit_annotation(annotation_id: int) -> Any:
     # A lock (409, said on the form) is the service's to explain; anyone else's note is a 403.
-    note = _own(annotation_id, _may_try_editing)
+    note = _own(annotation_id)
+    if not _may_try_editing(viewer(), note):  # never open the form on another's note
+        raise Forbidden(permissions.REFUSALS[permissions.can_edit_annotation])
     # Read before the commit or rollback expires them (they never lazy-load).
     article, block, group = note.article, note.block, note.group
     form = EditForm()
@@ -91,7 +93,7 @@ def edit_annotation(annotation_id: int) -> Any:
 @bp.post("/annotations/<id:annotation_id>/delete")
 @limiter.limit(throttle.WRITE_RATE, key_func=throttle.user_or_address)
 def delete_annotation(annotation_id: int) -> Any:
-    note = _own(annotation_id, permissions.can_delete_annotation)
+    note = _own(annotation_id)  # the service decides who may delete it
     back = safe_next(request.form.get("next")) or in_context(note)
     annotations.delete_annotation(viewer(), note)
     db.session.commit()
@@ -103,16 +105,13 @@ def _may_try_editing(user: Any, note: Annotation) -> bool:
     return permissions.can_edit_annotation(user, note) or permissions.locked_out(user, note)
 
 
-def _own(annotation_id: int, allowed: Any) -> Annotation:
-    """The annotation (404 if the viewer may not know of it), if `allowed` lets them act (403)."""
+def _own(annotation_id: int) -> Annotation:
+    """The annotation for a signed-in viewer (404 if they may not know of it)."""
     user = viewer()
     if not user.is_authenticated:
         # /annotations/<id> leads back to the annotation once signed in.
         abort(_sign_in_first(url_for("web.annotation", annotation_id=annotation_id)))
-    note = annotations.get_annotation(user, annotation_id)
-    if not allowed(user, note):
-        abort(403, "Only the author can change this annotation.")
-    return note
+    return annotations.get_annotation(user, annotation_id)
 
 
 def _sign_in_first(back_to: str) -> Response:

@@ -22,6 +22,8 @@ from app.models import AnnotationKind, FlagReason
 from app.routing import parse_id
 from app.services.annotations import NewAnnotation, Quote
 from app.services.errors import DomainError
+from app.services.groups import MAX_HELD_POSTS
+from app.services.moderation import MAX_REASON, MAX_SUSPENSION
 from app.services.users import MIN_PASSWORD
 from app.web.present import safe_next
 
@@ -236,13 +238,21 @@ class RoleForm(ActionForm):
     role = StringField("Role", validators=[DataRequired("Choose a role.")])
 
 
+# The services' limits the pages' inputs state (template global LIMITS).
+LIMITS = {
+    "reason": MAX_REASON,
+    "suspension_days": MAX_SUSPENSION.days,
+    "held_posts": MAX_HELD_POSTS,
+}
+
+
 class SuspendForm(ActionForm):
     days = IntegerField(
         "Days",
         default=3,
         validators=[
             DataRequired("Say for how many days."),
-            NumberRange(1, 365, "Suspend for 1 to 365 days."),
+            NumberRange(1, MAX_SUSPENSION.days, f"Suspend for 1 to {MAX_SUSPENSION.days} days."),
         ],
     )
     reason = StringField("Reason")
@@ -254,7 +264,10 @@ class PremoderationForm(FlaskForm):
     posts = IntegerField(
         "How many first posts",
         default=3,
-        validators=[Optional(), NumberRange(1, 100, "Hold between 1 and 100 posts.")],
+        validators=[
+            Optional(),
+            NumberRange(1, MAX_HELD_POSTS, f"Hold between 1 and {MAX_HELD_POSTS} posts."),
+        ],
     )
 
 

@@ -13,12 +13,12 @@ from app import permissions, throttle
 from app.database import commit_racing
 from app.extensions import db, limiter
 from app.links import public_url_for
+from app.loaders import load_group, load_user
 from app.models import Group, Premoderation
 from app.models.base import utcnow
-from app.services import groups, moderation, reading, users
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services import groups, moderation, reading
+from app.services.errors import Conflict, Forbidden, ValidationFailed
 from app.web.actions import back_to, require_user, run_action
-from app.web.articles import load_group
 from app.web.blueprint import bp, viewer
 from app.web.forms import (
     ActionForm,
@@ -54,8 +54,8 @@ def groups_page() -> str:
 @bp.route("/groups/new", methods=["GET", "POST"])
 def create_group() -> Any:
     user = require_user()
-    if not permissions.can_create_group(user):
-        raise Forbidden("Only instructors can create groups.")
+    if request.method == "GET":
+        permissions.ensure(permissions.can_create_group, user)  # the service decides a POST
     form = GroupForm()
     if form.validate_on_submit():
         try:
@@ -246,20 +246,13 @@ def restore_member(slug: str, username: str) -> Response:
     return run_action(form, restore, back_to(form, page + "#members"))
 
 
-def _member_user(username: str) -> Any:
-    found = None if "\x00" in username else users.get_user(username)
-    if found is None:
-        raise NotFound(f"No user {username!r}.")
-    return found
-
-
 @bp.post("/groups/<slug>/members/<username>/suspend")
 def suspend_member(slug: str, username: str) -> Response:
     user, group, page = _managed(slug)
     form = SuspendForm()
 
     def suspend() -> str:
-        member = _member_user(username)
+        member = load_user(username)
         until = utcnow() + timedelta(days=form.days.data or 0)
         moderation.suspend_member(user, group, member, until, form.reason.data)
         return f"{member.display_name} cannot post in {group.name} until {when(until)}."
@@ -273,7 +266,7 @@ def unsuspend_member(slug: str, username: str) -> Response:
     form = ActionForm()
 
     def lift() -> str:
-        member = _member_user(username)
+        member = load_user(username)
         moderation.unsuspend_member(user, group, member)
         return f"{member.display_name} may post again."
 

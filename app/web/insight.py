@@ -8,12 +8,13 @@ from typing import Any
 from flask import render_template, request, url_for
 
 from app import permissions
+from app.loaders import load_group
 from app.models import AnnotationKind, Group
 from app.services import groups, insight, reading, search
 from app.services.errors import Forbidden, NotFound, ValidationFailed
 from app.web import charts
 from app.web.actions import require_user
-from app.web.articles import load_group, selected_group
+from app.web.articles import selected_group
 from app.web.blueprint import bp, viewer
 from app.web.present import Viewing
 

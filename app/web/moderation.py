@@ -11,12 +11,14 @@ from werkzeug.wrappers import Response
 from app import permissions, throttle
 from app.database import commit_racing
 from app.extensions import db, limiter
+from app.loaders import load_group
 from app.models import Annotation, AnnotationStatus, Group
 from app.routing import id_arg
 from app.services import annotations, feedback, moderation, reading
-from app.services.errors import Conflict, Forbidden, ValidationFailed
+from app.services.errors import Conflict, ValidationFailed
+from app.services.moderation import AnnotationAction
 from app.web.actions import back_to, require_user, run_action
-from app.web.articles import in_context, load_group
+from app.web.articles import in_context
 from app.web.blueprint import bp, viewer
 from app.web.forms import (
     ActionForm,
@@ -31,17 +33,8 @@ from app.web.present import ACTION_LABELS, Viewing
 QUEUE_PAGE = 50
 LOG_PAGE = 100
 # What the moderator is told once an action is done.
-DONE = {
-    "hide": "Hidden. Its author sees your reason; the others see a placeholder.",
-    "unhide": "It is visible again.",
-    "approve": "Approved: the group sees it now.",
+DONE: dict[str, str] = {action: rule.done for action, rule in moderation.ACTIONS.items()} | {
     "keep": "Kept: its flags are dismissed.",
-    "lock": "Thread locked: it takes no new replies.",
-    "unlock": "Thread unlocked.",
-    "pin": "Pinned as an instructor’s pick: it comes first in its paragraph’s discussion.",
-    "unpin": "Unpinned.",
-    "delete": "Deleted. You can restore it from the moderation log.",
-    "restore": "Restored.",
     "unsuspend": "The suspension is lifted.",
     "restore_member": "They are a member again.",
 }
@@ -57,8 +50,8 @@ def _note(annotation_id: int) -> Annotation:
 @limiter.limit(throttle.WRITE_RATE, methods=["POST"], key_func=throttle.user_or_address)
 def flag_annotation(annotation_id: int) -> Any:
     note = _note(annotation_id)
-    if not permissions.can_flag_annotation(viewer(), note):
-        raise Forbidden("You cannot flag this annotation.")
+    if request.method == "GET":
+        permissions.ensure(permissions.can_flag_annotation, viewer(), note)
     form = FlagForm()
     status = 200
     if form.validate_on_submit():
@@ -93,10 +86,14 @@ def moderate_annotation(annotation_id: int) -> Response:
 
     def act() -> str:
         action = form.action.data or ""
-        keep = action == "approve" and note.status == AnnotationStatus.VISIBLE
+        keep = action == AnnotationAction.APPROVE and note.status == AnnotationStatus.VISIBLE
         why = hide_reason(form.preset.data, form.reason.data)
         # The pages promise the author a reason: a moderator hiding from them must give one.
-        if action == "hide" and not why and permissions.can_moderate_annotation(viewer(), note):
+        if (
+            action == AnnotationAction.HIDE
+            and not why
+            and permissions.can_moderate_annotation(viewer(), note)
+        ):
             why_needed = "Say why you hide it: its author is told. Choose or write a reason."
             raise ValidationFailed(why_needed, {"reason": why_needed})
         moderation.moderate_annotation(viewer(), note, action, why or None)
@@ -110,8 +107,8 @@ def moderate_annotation(annotation_id: int) -> Response:
 def give_feedback(annotation_id: int) -> Any:
     note = _note(annotation_id)
     user = viewer()
-    if not permissions.can_give_feedback(user, note):
-        raise Forbidden("Only an instructor of this group can give feedback here.")
+    if request.method == "GET":
+        permissions.ensure(permissions.can_give_feedback, user, note)
     form = FeedbackForm()
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
@@ -182,8 +179,9 @@ def queue_actions(item: moderation.QueueItem) -> list[tuple[str, str]]:
     note = item.annotation
     found = moderation.applicable_actions(note)
     if note.status == AnnotationStatus.VISIBLE and item.flags:
-        found.insert(1 if "hide" in found else 0, "approve")
-    labels = {**ACTION_LABELS, "approve": "Approve" if note.status != "visible" else "Keep"}
+        found.insert(1 if AnnotationAction.HIDE in found else 0, AnnotationAction.APPROVE)
+    keep = note.status == AnnotationStatus.VISIBLE
+    labels = {**ACTION_LABELS, AnnotationAction.APPROVE: "Keep" if keep else "Approve"}
     return [(a, labels[a]) for a in found]
 
 

@@ -21,7 +21,7 @@ from app.models import (
     ModerationAction,
 )
 from app.services.argument import Heat, heat_of
-from app.services.moderation import applicable_actions
+from app.services.moderation import ACTIONS, applicable_actions
 
 KINDS = tuple(AnnotationKind)
 KIND_LABELS = {
@@ -142,17 +142,7 @@ def posting_closed(user: Any, group: Group | None) -> str | None:
 
 
 # What a moderator's button says for each action.
-ACTION_LABELS = {
-    "hide": "Hide",
-    "unhide": "Unhide",
-    "approve": "Approve",
-    "lock": "Lock thread",
-    "unlock": "Unlock thread",
-    "pin": "Pin as instructor’s pick",
-    "unpin": "Unpin",
-    "delete": "Delete",
-    "restore": "Restore",
-}
+ACTION_LABELS: dict[str, str] = {action: rule.label for action, rule in ACTIONS.items()}
 
 
 @dataclass
@@ -278,16 +268,8 @@ class Discussion(Viewing):
 
 
 # What the moderation log says each action did, after the actor's name.
-LOG_VERBS = {
-    "hide": "hid",
-    "unhide": "made visible again",
-    "approve": "approved",
-    "lock": "locked the thread of",
-    "unlock": "unlocked the thread of",
-    "pin": "pinned as an instructor’s pick",
-    "unpin": "unpinned",
-    "delete": "deleted",
-    "restore": "restored",
+# Annotation actions say it in the moderation table; member and group actions here.
+LOG_VERBS: dict[str, str] = {action: rule.logged for action, rule in ACTIONS.items()} | {
     "suspend": "suspended",
     "unsuspend": "lifted the suspension of",
     "remove_member": "removed",

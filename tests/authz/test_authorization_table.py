@@ -879,7 +879,6 @@ READING_PAGE_ROWS: list[Row] = [
 ROWS += READING_PAGE_ROWS
 
 IGNORED = {"static"}  # Flask's own static files
-BENCH_ONLY = "bench."  # registered only when BENCH_REFERENCE=1
 
 
 def test_every_route_has_a_row(app: Flask) -> None:
@@ -887,7 +886,7 @@ def test_every_route_has_a_row(app: Flask) -> None:
     routes = {
         f"{method} {rule.endpoint}"
         for rule in app.url_map.iter_rules()
-        if rule.endpoint not in IGNORED and not rule.endpoint.startswith(BENCH_ONLY)
+        if rule.endpoint not in IGNORED
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
     }
     assert routes == {row.id for row in ROWS}

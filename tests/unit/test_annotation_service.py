@@ -97,3 +97,24 @@ def test_delete_keeps_the_row_and_its_replies(make) -> None:
     db.session.commit()
     assert root.status == AnnotationStatus.DELETED
     assert root.reply_count == 1
+
+
+def test_a_posted_annotation_is_complete_and_its_post_runs_few_statements(
+    make, count_queries
+) -> None:
+    """Posting is one ORM add + flush: every column (defaults included) and relation of the
+    new annotation is loaded for the caller, and the post is an INSERT, the root's UPDATE
+    and one version bump, whatever the model gains."""
+    from sqlalchemy import inspect
+
+    author, article = make.user(), make.article()
+    article_id = article.id
+    with count_queries() as posting:
+        note = post_annotation(author, article, NewAnnotation("p2", "comment", "A claim."))
+    writes = [s.split()[0] for s in posting.statements if not s.startswith("SELECT")]
+    assert writes == ["INSERT", "UPDATE", "UPDATE"]  # the note, its root, the article's version
+    assert not inspect(note).unloaded
+    with count_queries() as reading:
+        assert (note.author, note.article.id, note.group) == (author, article_id, None)
+        assert (note.helpful_count, note.is_answer, note.reply_count) == (0, False, 0)
+    assert len(reading) == 0

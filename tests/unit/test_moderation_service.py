@@ -157,3 +157,27 @@ def test_feedback_is_seen_by_its_author_and_instructors_only(klass) -> None:
         list_feedback(peer, note)
     with pytest.raises(Forbidden):
         give_feedback(peer, note, "me too")
+
+
+def test_the_action_table_covers_every_action_and_each_inverse_leads_back() -> None:
+    from app.models import AnnotationStatus
+    from app.services.moderation import ACTIONS, INVERSES, AnnotationAction
+
+    assert list(ACTIONS) == list(AnnotationAction)
+    for action, rule in ACTIONS.items():
+        assert set(rule.applies_to) <= set(AnnotationStatus), action
+        assert all((rule.applies_to, rule.label, rule.done, rule.logged)), action
+        assert not (rule.sets and rule.toggles), action
+        if rule.inverse is not None:
+            undo = ACTIONS[rule.inverse]
+            assert INVERSES[action] == rule.inverse
+            # The inverse applies to what the action leaves behind.
+            left = rule.sets or rule.applies_to[0]
+            assert left in undo.applies_to, action
+
+
+def test_an_unknown_action_is_a_validation_error_naming_the_choices(klass) -> None:
+    teacher, *_, note = klass
+    with pytest.raises(ValidationFailed) as caught:
+        moderate_annotation(teacher, note, "vanish")
+    assert "unhide" in caught.value.fields["action"]

@@ -86,3 +86,37 @@ def test_only_site_instructors_and_admins_create_groups(world) -> None:
     assert permissions.can_create_group(world["admin"])
     assert not permissions.can_create_group(world["student"])
     assert not permissions.can_create_group(world["anonymous"])
+
+
+def test_the_memberships_cache_follows_flushed_changes_and_rollbacks_untold(
+    make, count_queries
+) -> None:
+    from app.services.groups import join_group, leave_group
+
+    teacher, student = make.user("teacher", role="instructor"), make.user("student")
+    group = make.groups.group(teacher, "Class")
+    assert permissions.membership(student, group.id) is None
+    with count_queries() as again:
+        assert permissions.membership(student, group.id) is None
+    assert len(again) == 0  # cached for the request
+    join_group(student, group.join_code)  # flushed: the cache is forgotten by the listener
+    assert permissions.membership(student, group.id) is not None
+    db.session.rollback()  # the join is gone again, and so is what the cache knew
+    assert permissions.membership(student, group.id) is None
+    join_group(student, group.join_code)
+    db.session.commit()
+    leave_group(student, group)
+    assert permissions.membership(student, group.id) is None
+
+
+def test_a_refused_rule_says_its_one_message_in_the_service_and_when_asked_first(make) -> None:
+    from app.services.errors import Forbidden
+    from app.services.groups import create_group
+
+    member = make.user("member")
+    refusal = permissions.REFUSALS[permissions.can_create_group]
+    with pytest.raises(Forbidden, match=refusal):
+        create_group(member, "Not mine to make")
+    with pytest.raises(Forbidden, match=refusal):
+        permissions.ensure(permissions.can_create_group, member)
+    permissions.ensure(permissions.can_create_group, make.user("teacher", role="instructor"))

@@ -1,4 +1,4 @@
-"""The benchmark's reference routes: absent by default, faithful and SQL-free when enabled."""
+"""The benchmark's reference routes: never in the app, faithful and SQL-free in the bench's."""
 
 from __future__ import annotations
 
@@ -10,18 +10,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app import create_app
-from app.benchref import bench_insert_table
 from app.extensions import db
 from app.services.articles import DEMO_SLUG, import_demo
 from bench.probe import counting_queries
+from bench.reference import bench_insert_table, create_bench_app
 
 
 @pytest.fixture
-def bench_app(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    """A second app on the test database, built with BENCH_REFERENCE=1 and the demo loaded."""
-    monkeypatch.setenv("BENCH_REFERENCE", "1")
-    application = create_app(
+def bench_app(app: Flask) -> Iterator[Flask]:
+    """The bench's app on the test database (the app plus the references), the demo loaded."""
+    application = create_bench_app(
         {
             "COUNTERPOINT_ENV": "testing",
             "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -38,7 +36,7 @@ def bench_app(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-def test_reference_routes_are_absent_without_the_flag(client: FlaskClient) -> None:
+def test_the_app_itself_never_mounts_the_reference_routes(client: FlaskClient) -> None:
     assert client.get(f"/_bench/render/articles/{DEMO_SLUG}").status_code == 404
     assert client.post("/_bench/insert", json={"body": "x"}).status_code == 404
 

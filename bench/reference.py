@@ -1,10 +1,14 @@
-"""Benchmark-only reference routes (BENCH_REFERENCE=1): what the framework alone can serve."""
+"""Benchmark-only reference routes: what the framework alone can serve, beside the real app.
+
+The app never mounts them: `create_bench_app` builds the app with `create_app` and adds them,
+and the benchmark's gunicorn serves `bench.reference:create_bench_app(freeze=True)`.
+"""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import os
+import gc
 from collections.abc import Callable
 from types import FunctionType
 from typing import Any
@@ -18,7 +22,6 @@ from sqlalchemy import inspect as sa_inspect
 from app.extensions import csrf, db
 from app.web import caching
 
-ENV_FLAG = "BENCH_REFERENCE"
 PREFIX = "/_bench"
 
 # Its own MetaData: the table is made by the benchmark's seeder, never by the app's migrations.
@@ -34,18 +37,22 @@ bench_insert_table = Table(
 bp = Blueprint("benchref", __name__, url_prefix=PREFIX)
 
 
-def enabled(environ: dict[str, str] | None = None) -> bool:
-    return (os.environ if environ is None else environ).get(ENV_FLAG, "") == "1"
+def create_bench_app(config: dict[str, Any] | None = None, freeze: bool = False) -> Flask:
+    """The app exactly as `create_app(config)` builds it, plus the reference routes.
 
+    `freeze`: as wsgi.py does for a server, keep everything built so far out of every later
+    garbage collection, so the app and its references are measured alike.
+    """
+    from app import create_app
 
-def init_app(app: Flask) -> None:
-    """Register the reference routes only when the environment asks for them."""
-    if not enabled():
-        return
-    app.logger.warning("%s=1: benchmark reference routes are mounted under %s", ENV_FLAG, PREFIX)
+    app = create_app(config)
+    app.logger.warning("benchmark reference routes are mounted under %s", PREFIX)
     csrf.exempt(bp)  # the insert reference stands for a token-authenticated API write
     app.register_blueprint(bp)
     app.extensions["benchref.snapshots"] = {}
+    if freeze:
+        gc.freeze()
+    return app
 
 
 # --- (a) the framework limit: a real page's template, rendered from memory --------------------
