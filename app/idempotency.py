@@ -64,7 +64,7 @@ def _digest(*parts: str | bytes) -> str:
 
 
 def _scope(user: object) -> str:
-    return f"user:{user.id}" if isinstance(user, User) else "anon"
+    return RequestKey.user_scope(user.id) if isinstance(user, User) else "anon"
 
 
 def claim_api_key() -> Response | None:

@@ -83,9 +83,14 @@ def _image_as_link(self: Any, tokens: list, idx: int, options: Any, env: Any) ->
     return f'<a href="{escape(src)}">{label}</a>' if src and not opened else label
 
 
+def _is_mention(attrs: dict) -> bool:
+    href = attrs.get((None, "href"), "")
+    return attrs.get((None, "class")) == MENTION_CLASS and href.startswith("/people/")
+
+
 def _set_rel(attrs: dict, new: bool = False) -> dict | None:
     href = attrs.get((None, "href"), "")
-    if attrs.get((None, "class")) == MENTION_CLASS and href.startswith("/people/"):
+    if _is_mention(attrs):
         return attrs  # our own link to a member's page: same site, no rel needed
     if not href.lower().startswith(("http://", "https://", "mailto:")):
         return None  # relative, javascript:, data: and other schemes lose the link, keep the text
@@ -109,7 +114,7 @@ def is_local_link(href: str) -> bool:
 def _set_rel_note(attrs: dict, new: bool = False) -> dict | None:
     """A note's links: those _set_rel keeps, and links to the app's own pages and anchors."""
     href = attrs.get((None, "href"), "")
-    if is_local_link(href):
+    if is_local_link(href) and not _is_mention(attrs):  # a mention is ours: _set_rel keeps it
         attrs[(None, "rel")] = LINK_REL
         return attrs
     return _set_rel(attrs, new)

@@ -36,3 +36,8 @@ class RequestKey(db.Model):
     location: Mapped[str | None] = mapped_column(String(2000))
     body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @staticmethod
+    def user_scope(user_id: int) -> str:
+        """The scope of a signed-in member's keys (deleting the account deletes them)."""
+        return f"user:{user_id}"

@@ -50,6 +50,28 @@ def normalise_email(raw: str) -> str:
     return address
 
 
+def register(
+    username: str, password: str, display_name: str | None, raw_email: str
+) -> tuple[User, str]:
+    """A new account and the address it asked for, to which a mail is queued (request_email).
+
+    The address is checked with the other details, so a refused one stores no account either
+    and the form shows every problem at once.
+    """
+    fields: dict[str, str] = {}
+    try:
+        normalise_email(raw_email)
+    except ValidationFailed as exc:
+        fields.update(exc.fields)
+    try:
+        user = users.create_user(username, password, display_name)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, {**exc.fields, **fields}) from exc
+    if fields:
+        raise ValidationFailed("The email address is not valid.", fields)
+    return user, request_email(user, raw_email)
+
+
 def _owner_of(address: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == address))
 

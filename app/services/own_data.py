@@ -8,12 +8,13 @@ emptied of everything personal: name, address, password, sessions, tokens, group
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
-from werkzeug.security import check_password_hash
 
 from app.extensions import db
 from app.models import (
@@ -27,13 +28,17 @@ from app.models import (
     ModerationAction,
     Notification,
     OutboxMessage,
+    RequestKey,
     Role,
     User,
+    UserSession,
 )
 from app.models.base import utcnow
 from app.models.user import new_session_token
-from app.services import people
+from app.services import people, signin_backoff
 from app.services.errors import Conflict, ValidationFailed
+from app.services.names import check_display_name
+from app.services.passwords import verify_password
 from app.services.threads import set_status
 from app.services.versions import bump_discussion
 
@@ -45,7 +50,9 @@ NOT_YOURS = "This is not your password."
 
 
 def change_display_name(user: User, display_name: str) -> User:
-    name = " ".join((display_name or "").split())
+    # The rules registration applies (services/names.py): NFKC, no invisible or
+    # direction characters, no look-alike of someone else's name; runs of spaces become one.
+    name = check_display_name(re.sub(" {2,}", " ", display_name or ""), user.id)
     if not name or len(name) > 80:
         raise ValidationFailed(
             "The display name is not valid.", {"display_name": "Use 1–80 characters."}
@@ -153,7 +160,8 @@ def _notes_to_keep(user: User) -> tuple[list[Annotation], list[Annotation]]:
 
 def delete_account(user: User, password: str) -> None:
     """Erase the account as the page explains; the password is asked again to be sure."""
-    if not check_password_hash(user.password_hash, password or ""):
+    # Whichever method made the hash (Argon2id now, older Werkzeug hashes): services/passwords.
+    if not verify_password(user.password_hash, password or ""):
         raise ValidationFailed("The password is wrong.", {"password": NOT_YOURS})
     if user.role == Role.ADMIN and people.count_other_admins(user) == 0:
         raise Conflict("You are the last administrator: make someone else one first.")
@@ -185,10 +193,20 @@ def _erase_personal_data(user: User) -> None:
         (MailSettings, MailSettings.user_id),
         (OutboxMessage, OutboxMessage.user_id),
         (ApiToken, ApiToken.user_id),
+        (UserSession, UserSession.user_id),  # with the browsers and addresses they name
     ):
         db.session.execute(
             delete(model).where(column == user.id).execution_options(synchronize_session=False)
         )
+    # Answers kept for repeated requests (24 h) hold what the member wrote.
+    db.session.execute(
+        delete(RequestKey).where(RequestKey.scope == RequestKey.user_scope(user.id))
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    # The username is free again after this: its failed sign-ins must not greet a newcomer.
+    signin_backoff.forget_account(
+        signin_backoff.account_key(user.username, current_app.config["SECRET_KEY"])
+    )
     # Others' notifications about what the member did keep no trace of their name.
     db.session.execute(
         update(Notification).where(Notification.actor_id == user.id)

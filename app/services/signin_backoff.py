@@ -138,3 +138,13 @@ def forgive(attempt: Attempt) -> None:
         .where(and_(FailedSignin.account == attempt.account, same_place))
         .execution_options(synchronize_session=False)
     )
+
+
+def forget_account(account: str) -> None:
+    """Drop every failure counted against an account (it was deleted: its name is free again,
+    and a newcomer who takes it must not inherit a stranger's guesses). Request's transaction."""
+    db.session.execute(
+        delete(FailedSignin)
+        .where(FailedSignin.account == account)
+        .execution_options(synchronize_session=False)
+    )

@@ -66,14 +66,18 @@ def register() -> Any:
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = commit_racing(
-                lambda: users.create_user(
-                    form.username.data or "", form.password.data or "", form.display_name.data
-                )
-            )
+            # One transaction: a refused address stores no account, and a twin request that
+            # took the username first is answered "taken" (commit_racing).
             # Whether or not the address is someone else's, the page says the same: a mail
             # went to it (app/services/accounts.py decides which mail).
-            address = accounts.request_email(user, form.email.data or "")
+            user, address = commit_racing(
+                lambda: accounts.register(
+                    form.username.data or "",
+                    form.password.data or "",
+                    form.display_name.data,
+                    form.email.data or "",
+                )
+            )
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
             add_errors(form, exc)

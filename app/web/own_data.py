@@ -122,10 +122,17 @@ def delete_account() -> Any:
     user: User = require_user()
     form = DeleteAccountForm()
     if form.validate_on_submit():
+        # As on the password form: a stolen session is no way to guess the password.
+        if (wait := throttle.login_backoff(user.username)) is not None:
+            form.password.errors = ["Too many wrong passwords. Wait a while and try again."]
+            page = render_template("account/delete.html", form=form)
+            return page, 429, {"Retry-After": str(wait.retry_after)}
         try:
             own_data.delete_account(user, form.password.data or "")
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
+            if "password" in exc.fields:
+                throttle.record_failed_login(user.username)
             add_errors(form, exc)
         else:
             db.session.commit()

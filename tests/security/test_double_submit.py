@@ -189,8 +189,9 @@ def test_what_is_kept_of_a_form_is_keyed_under_the_secret_key(app_ctx: Flask, cl
 
     page = parse(client.get("/register").data)
     nonce = page.find("input", name="form_nonce").attrs["value"]
-    form = {"username": "newbie", "password": "orange staple horse 9", "confirm":
-            "orange staple horse 9", "form_nonce": nonce, "next": ""}  # fmt: skip
+    form = {"username": "newbie", "email": "newbie@example.edu", "password":
+            "orange staple horse 9", "confirm": "orange staple horse 9", "form_nonce": nonce,
+            "next": ""}  # fmt: skip
     assert client.post("/register", data=form).status_code == 302
     db.session.rollback()
     kept = db.session.scalars(select(RequestKey)).one()

@@ -228,6 +228,30 @@ def test_a_wrong_current_password_on_the_account_page_counts_as_a_failure(
     _retry_after(right)
 
 
+def test_a_wrong_password_when_deleting_the_account_counts_as_a_failure(
+    limited_app: Flask, make, bearer
+) -> None:
+    """Deleting asks for the password (issue 13): no way around the sign-in backoff (14)."""
+    user = make.user()
+    thief = _from(limited_app, "192.0.2.71")  # a stolen session and a stolen token
+    assert _login(thief, user.username, PASSWORD).status_code == 302
+    token = bearer(user)
+    for _ in range(3):
+        assert thief.post("/account/delete", data={"password": "guess it"}).status_code == 422
+    for _ in range(2):
+        guess = thief.delete("/api/v1/me", json={"password": "guess"}, headers=token)
+        assert guess.status_code == 422
+    right = thief.post("/account/delete", data={"password": PASSWORD})
+    assert right.status_code == 429
+    _retry_after(right)
+    right = thief.delete("/api/v1/me", json={"password": PASSWORD}, headers=token)
+    assert right.status_code == 429
+    assert right.get_json()["error"]["code"] == "rate_limited"
+    _retry_after(right)
+    db.session.expire_all()
+    assert db.session.get(type(user), user.id).deleted_at is None
+
+
 # --- shared counters in Redis --------------------------------------------------------------
 
 

@@ -244,7 +244,7 @@ def test_unicode_round_trips_through_the_page_form_and_display_names(app, world)
     refused = app.test_client().post(
         "/register",
         data={"username": "spoofer", "display_name": UNICODE["right-to-left override"],
-              "password": PASSWORD, "confirm": PASSWORD},
+              "password": PASSWORD, "confirm": PASSWORD, "email": "spoofer@example.edu"},
     )  # fmt: skip
     assert refused.status_code == 422
     assert "U+202E RIGHT-TO-LEFT OVERRIDE" in refused.get_data(as_text=True)

@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -16,6 +17,7 @@ from app.mailer import transport_for
 from app.models import OutboxMessage, OutboxStatus
 from app.models.base import utcnow
 from app.services import outbox
+from app.services.errors import ValidationFailed
 from app.services.groups import assign_reading, leave_group
 from app.services.moderation import moderate_annotation
 from tests.factories import login
@@ -98,7 +100,15 @@ def test_a_display_name_with_line_breaks_cannot_add_a_header(
     make, smtp, deliver, mailbox_user
 ) -> None:
     ann = mailbox_user("ann", reply="immediately")
-    evil = make.user("evil", display_name="Eve\r\nBcc: victim@example.com\r\nX-Evil: 1")
+    evil_name = "Eve\r\nBcc: victim@example.com\r\nX-Evil: 1"
+    # Registration refuses control characters in a name now (issue 14, app/services/names.py);
+    # the mail must still hold if one got in some other way (an account from before the rule).
+    with pytest.raises(ValidationFailed):
+        make.user("evil", display_name=evil_name)
+    db.session.rollback()
+    evil = make.user("evil")
+    evil.display_name = evil_name
+    db.session.commit()
     _reply(make, ann, evil)
     deliver()
     [mail] = smtp.received
