@@ -7,6 +7,7 @@ import re
 import shutil
 import sqlite3
 import subprocess  # nosec B404
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,7 @@ class RestoreResult:
     backup: BackupInfo
     previous_revision: str | None
     rows: dict[str, int] = field(default_factory=dict)
-    dropped: tuple[str, ...] = ()  # tables newer than the backup, removed before restoring
+    dropped: tuple[str, ...] = ()  # tables newer than the backup, removed by the restore
 
 
 def migration_history(directory: str | Path) -> list[str]:
@@ -156,7 +157,7 @@ def restore_database(engine: Engine, backup: BackupInfo, history: Sequence[str])
     if engine.dialect.name == "sqlite":
         _sqlite_restore(engine, backup.path)
     else:
-        dropped = _drop_tables_missing_from(engine, backup.tables)
+        dropped = _tables_missing_from(engine, backup.tables)
         _pg_restore(engine.url, backup.path)
     engine.dispose()  # connections opened before the restore may cache the old schema
     return RestoreResult(backup, previous, count_rows(engine), dropped)
@@ -318,33 +319,49 @@ def _copied_value(script: str) -> str | None:
     return None
 
 
-def _drop_tables_missing_from(engine: Engine, keep: Sequence[str]) -> tuple[str, ...]:
-    """Drop tables a later migration added, so that the older backup's schema is whole again.
+def _tables_missing_from(engine: Engine, keep: Sequence[str]) -> tuple[str, ...]:
+    """Tables a later migration added: the restore removes them with everything else."""
+    return tuple(sorted(set(inspect(engine).get_table_names()) - set(keep)))
 
-    `pg_restore --clean` drops only what the archive contains; without this, upgrading the
-    restored database would trip over tables that already exist.
-    """
-    extra = sorted(set(inspect(engine).get_table_names()) - set(keep))
-    if extra:
-        with engine.begin() as conn:
-            for name in extra:
-                conn.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
-    return tuple(extra)
+
+# Everything the restore replaces goes first, in the restore's own transaction: an older
+# backup's schema then loads whole, even where a later migration added tables, or columns with
+# foreign keys into the backup's tables (pg_restore --clean drops only what its archive holds).
+_DROP_TABLES = """
+DO $$
+DECLARE t record;
+BEGIN
+  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
+    EXECUTE format('DROP TABLE IF EXISTS %I CASCADE', t.tablename);
+  END LOOP;
+END $$;
+"""
 
 
 def _pg_restore(url: URL, source_path: Path) -> None:
     conninfo, env = _libpq(url)
-    _run(
-        [
-            _tool("pg_restore"),
-            "--clean",
-            "--if-exists",
-            "--no-owner",  # the backup may come from a server where other roles own the tables
-            "--no-privileges",
-            "--single-transaction",  # all or nothing: a failed restore leaves the data as it was
-            "--exit-on-error",
-            f"--dbname={conninfo}",
-            str(source_path),
-        ],
-        env,
-    )
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "restore.sql"
+        _run(
+            [
+                _tool("pg_restore"),
+                "--no-owner",  # the backup may come from a server where other roles own them
+                "--no-privileges",
+                f"--file={script}",
+                str(source_path),
+            ]
+        )
+        _run(
+            [
+                _tool("psql"),
+                "--no-psqlrc",
+                "--quiet",
+                "--set=ON_ERROR_STOP=1",
+                # all or nothing: a failed restore leaves the data (and schema) as they were
+                "--single-transaction",
+                f"--command={_DROP_TABLES}",
+                f"--file={script}",
+                f"--dbname={conninfo}",
+            ],
+            env,
+        )
