@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import login_user
+from flask import flash, redirect, render_template, request, url_for
 
+from app import sessions
 from app.extensions import db, limiter
 from app.services import accounts
 from app.services.errors import Conflict, Forbidden, ValidationFailed
@@ -63,9 +63,10 @@ def reset_password(token: str) -> Any:
             db.session.rollback()
             add_errors(form, exc)
         else:
+            # The reset ended every session; this device starts a new, recorded one (a bare
+            # login_user would name no session row and be signed out on the next request).
+            sessions.sign_in(user, remember=False)
             db.session.commit()
-            session.clear()
-            login_user(user)  # the reset ended every session; this one starts afresh
             flash("Your password is set. Every other device is signed out.", "success")
             return redirect(url_for("web.index"))
     status = 422 if form.is_submitted() else 200
