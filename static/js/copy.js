@@ -2,6 +2,15 @@
 // JavaScript; without it the code and the (read-only, selectable) link are on the page.
 const SHOWN_FOR = 2000;
 
+// The invite link is in a read-only input; the join code is a <code> element.
+function selectBeside(button) {
+  const row = button.parentElement;
+  const input = row.querySelector("input");
+  if (input) return input.select();
+  const code = row.querySelector("code");
+  if (code) document.getSelection()?.selectAllChildren(code);
+}
+
 async function copy(button) {
   const label = button.dataset.label || button.textContent;
   button.dataset.label = label;
@@ -10,8 +19,8 @@ async function copy(button) {
     button.textContent = "Copied";
   } catch {
     // No clipboard (an insecure origin, or refused): select the text for the reader instead.
-    button.parentElement.querySelector("input")?.select();
-    button.textContent = "Select and copy";
+    selectBeside(button);
+    button.textContent = "Selected: copy it";
   }
   setTimeout(() => {
     button.textContent = label;
