@@ -31,8 +31,9 @@ class Completion {
     this.list.hidden = true;
     area.insertAdjacentElement("afterend", this.list);
     area.setAttribute("aria-autocomplete", "list");
+    // aria-expanded is not allowed on a textarea (role textbox); the listbox's own hidden
+    // state and aria-activedescendant tell assistive technology what is on offer.
     area.setAttribute("aria-controls", this.list.id);
-    area.setAttribute("aria-expanded", "false");
     this.items = [];
     this.active = -1;
     this.timer = 0;
@@ -92,7 +93,6 @@ class Completion {
       }),
     );
     this.list.hidden = items.length === 0;
-    this.area.setAttribute("aria-expanded", String(items.length > 0));
     this.move(items.length ? 0 : -1);
   }
 
@@ -134,7 +134,6 @@ class Completion {
     clearTimeout(this.timer);
     this.list.hidden = true;
     this.items = [];
-    this.area.setAttribute("aria-expanded", "false");
     this.move(-1);
   }
 }

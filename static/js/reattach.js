@@ -62,7 +62,8 @@ export function enhanceReattach(root) {
       armed = form;
       message.textContent = "Select the words this note is about now, then press “Attach here”.";
       bar.hidden = false;
-      document.querySelector(".blocks")?.scrollIntoView({ behavior: "smooth" });
+      const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+      document.querySelector(".blocks")?.scrollIntoView({ behavior: still ? "auto" : "smooth" });
     });
   }
   document.addEventListener("keydown", (event) => {

@@ -13,8 +13,11 @@ from typing import Any
 import pytest
 
 from app.extensions import db
+from app.importing import parse_article
 from app.services.annotations import NewAnnotation, post_annotation
+from app.services.articles import add_article, revise_article
 from app.services.moderation import flag_annotation
+from tests.authz.accounts_rows import confirm_path, reset_path, unsubscribe_path
 from tests.authz.world import build_world
 from tests.factories import PASSWORD
 
@@ -30,8 +33,12 @@ RUN_AXE = """async () => {
 }"""
 
 
+NARROW, WIDE = {"width": 360, "height": 900}, {"width": 1280, "height": 900}
+ESSAY = "# The Reading\n\nA first paragraph to argue about.\n\nA second paragraph with 32% in it.\n"
+
+
 def _audit(page: Any, label: str, found: dict[str, list[str]], counts: dict[str, int]) -> None:
-    """axe in both schemes on the page as it is now; the h1 count once."""
+    """axe in both schemes on the page as it is now; the h1 count and the 360 px width once."""
     h1 = page.locator("h1").count()
     if h1 != 1:
         found.setdefault(label, []).append(f"{h1} h1 elements")
@@ -43,6 +50,31 @@ def _audit(page: Any, label: str, found: dict[str, list[str]], counts: dict[str,
             found.setdefault(f"{label} [{scheme}]", []).append(
                 f"{v['id']} ({v['impact']}): {v['targets']}"
             )
+    page.set_viewport_size(NARROW)  # the same page on a phone: no reload needed
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > NARROW["width"]:
+        found.setdefault(label, []).append(f"scrolls sideways at 360 px ({width} px wide)")
+    page.set_viewport_size(WIDE)
+
+
+def _visit(
+    page: Any,
+    pages: tuple[tuple[str, str], ...],
+    found: dict[str, list[str]],
+    counts: dict[str, int],
+) -> None:
+    for label, url in pages:
+        response = page.goto(url)
+        if response is None or (response.status >= 400 and label != "error 404"):
+            found.setdefault(label, []).append(f"{url} answered {response and response.status}")
+        _audit(page, label, found, counts)
+
+
+def _signed_in(open_page: Any, username: str) -> Any:
+    page = open_page().page
+    page.context.add_init_script(AXE)
+    _sign_in(page, username)
+    return page
 
 
 def _sign_in(page: Any, username: str) -> None:
@@ -61,6 +93,9 @@ def world(app_ctx):  # type: ignore[no-untyped-def]
     post_annotation(author, w.article, NewAnnotation("p2", "counterargument", "Not so.", public.id))
     post_annotation(author, w.article, NewAnnotation("p3", "question", "Which year?"))
     flag_annotation(member, w.note, "spam")
+    # An article of the instructor's own with two revisions: its edit, health and diff pages.
+    reading = add_article(w.users["instructor"], parse_article(ESSAY, "md"), "reading").article
+    revise_article(w.users["instructor"], reading, parse_article(ESSAY.replace("32%", "33%"), "md"))
     db.session.commit()
     return w
 
@@ -72,57 +107,93 @@ def test_every_page_passes_axe_in_light_and_dark(open_page, world) -> None:
 
     anonymous = open_page().page
     anonymous.context.add_init_script(AXE)
-    for label, url in (
-        ("home", "/"),
-        ("article, anonymous", "/articles/essay"),
-        ("paragraph page", "/articles/essay/p/p2"),
-        ("debate view", "/articles/essay/p/p2?view=debate"),
-        ("overview", "/articles/essay/overview"),
-        ("all notes", "/articles/essay/notes"),
-        ("login", "/login"),
-        ("register", "/register"),
-        ("invite", f"/groups/join/{code}"),
-        ("error 404", "/articles/no-such-article"),
-    ):
-        anonymous.goto(url)
-        _audit(anonymous, label, found, counts)
+    _visit(
+        anonymous,
+        (
+            ("home", "/"),
+            ("article, anonymous", "/articles/essay"),
+            ("paragraph page", "/articles/essay/p/p2"),
+            ("debate view", "/articles/essay/p/p2?view=debate"),
+            ("overview", "/articles/essay/overview"),
+            ("all notes", "/articles/essay/notes"),
+            ("revisions", "/articles/reading/revisions"),
+            ("revision diff", "/articles/reading/revisions/diff?from=1&to=2"),
+            ("search", "/search?q=argue"),
+            ("member page", "/people/author"),
+            ("login", "/login"),
+            ("register", "/register"),
+            ("forgot password", "/password/forgot"),
+            ("reset password", reset_path(world)),
+            ("confirm address", confirm_path(world)),
+            ("unsubscribe", unsubscribe_path(world)),
+            ("invite", f"/groups/join/{code}"),
+            ("error 404", "/articles/no-such-article"),
+        ),
+        found,
+        counts,
+    )
 
-    author = open_page().page
-    author.context.add_init_script(AXE)
-    _sign_in(author, "author")
-    for label, url in (
-        ("article, signed in", "/articles/essay"),
-        ("article, group view", "/articles/essay?group=seminar"),
-        ("account", "/account"),
-        ("groups", "/groups"),
-        ("group page", "/groups/seminar"),
-        ("join", "/groups/join"),
-        ("notifications", "/notifications"),
-    ):
-        author.goto(url)
-        _audit(author, label, found, counts)
+    author = _signed_in(open_page, "author")
+    _visit(
+        author,
+        (
+            ("article, signed in", "/articles/essay"),
+            ("article, group view", "/articles/essay?group=seminar"),
+            ("account and devices", "/account"),
+            ("profile", "/account/profile"),
+            ("mail settings", "/account/mail"),
+            ("delete account", "/account/delete"),
+            ("groups", "/groups"),
+            ("group page", "/groups/seminar"),
+            ("join", "/groups/join"),
+            ("notifications", "/notifications"),
+        ),
+        found,
+        counts,
+    )
     author.goto("/articles/essay")
     author.locator("#p2 summary.discussion-toggle").click()
     author.locator("#p2 [data-compose]").click()
     author.locator("#p2 form.composer textarea").wait_for()
     _audit(author, "article, composer open", found, counts)
 
-    member = open_page().page
-    member.context.add_init_script(AXE)
-    _sign_in(member, "member")
-    member.goto(f"/annotations/{note}/flag")
-    _audit(member, "flag", found, counts)
+    member = _signed_in(open_page, "member")
+    _visit(member, (("flag", f"/annotations/{note}/flag"),), found, counts)
 
-    teacher = open_page().page
-    teacher.context.add_init_script(AXE)
-    _sign_in(teacher, "instructor")
-    for label, url in (
-        ("queue", "/groups/seminar/moderation"),
-        ("log", "/groups/seminar/moderation/log"),
-        ("feedback", f"/annotations/{note}/feedback"),
-    ):
-        teacher.goto(url)
-        _audit(teacher, label, found, counts)
+    teacher = _signed_in(open_page, "instructor")
+    _visit(
+        teacher,
+        (
+            ("queue", "/groups/seminar/moderation"),
+            ("log", "/groups/seminar/moderation/log"),
+            ("feedback", f"/annotations/{note}/feedback"),
+            ("participation and stuck", "/groups/seminar/insight"),
+            ("a student's work", "/groups/seminar/members/author/work"),
+            ("print", "/articles/essay/print?group=seminar"),
+            ("edit article", "/articles/reading/edit"),
+            ("anchor health", "/articles/reading/health"),
+            ("add an article", "/articles/new"),
+        ),
+        found,
+        counts,
+    )
+    teacher.fill("textarea[name=source]", ESSAY)
+    teacher.click("form button[type=submit]:has-text('Preview')")
+    teacher.locator("button:has-text('Publish')").wait_for()
+    _audit(teacher, "article preview", found, counts)
+
+    admin = _signed_in(open_page, "admin")
+    _visit(
+        admin,
+        (
+            ("admin people", "/admin/people"),
+            ("admin audit", "/admin/audit"),
+            ("public queue", "/moderation/public"),
+            ("public moderation log", "/moderation/public/log"),
+        ),
+        found,
+        counts,
+    )
 
     print("axe serious/critical violations per page:", counts)  # the closing note's numbers
     assert found == {}

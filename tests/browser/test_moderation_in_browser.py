@@ -7,6 +7,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Annotation
+from tests.browser.conftest import sync_api
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -146,7 +147,15 @@ def test_the_switcher_follows_the_choice_and_copy_puts_the_code_on_the_clipboard
     assert page.locator(".scope-banner--group").is_visible()
 
     page.goto(f"/groups/{group.slug}")
-    page.locator(f"button[data-copy='{group.join_code}']").click()
-    assert page.locator(f"button[data-copy='{group.join_code}']").inner_text() == "Copied"
+    copy = page.locator(f"button[data-copy='{group.join_code}']")
+    copy.click()
+    # The clipboard write is asynchronous: the label changes once it has been granted.
+    sync_api.expect(copy).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == group.join_code
+    # Refused (an insecure origin, a denied permission): the code is selected for the reader.
+    page.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new Error()); }")
+    copy.click()
+    sync_api.expect(copy).to_have_text("Selected: copy it")
+    code = group.join_code
+    assert page.evaluate("getSelection().toString()") == f"{code[:4]}-{code[4:]}"
     assert watched.problems() == []

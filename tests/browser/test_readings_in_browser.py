@@ -28,8 +28,16 @@ The second paragraph offers evidence, with numbers: 32% and 69%.
 """
 
 
+SCROLL_SETTLED = """() => new Promise((done) => {
+  const y = window.scrollY;
+  setTimeout(() => done(window.scrollY === y), 100);
+})"""
+
+
 def _select(page, anchor: str, phrase: str) -> None:  # type: ignore[no-untyped-def]
     """Drag the mouse across `phrase` in the block, as a reader would."""
+    # Arming a re-attach scrolls smoothly to the text: measure only once the page is still.
+    page.wait_for_function(SCROLL_SETTLED)
     box = page.evaluate(
         """([anchor, phrase]) => {
           const text = document.querySelector(`#${anchor} .block-text`).firstChild;
