@@ -20,6 +20,14 @@ def takes_article(view: F) -> F:
     return view
 
 
+def body_limit(app: Flask, view: object) -> int | None:
+    """The largest request body `view` accepts, in bytes (what the OpenAPI document says)."""
+    if getattr(view, "takes_article", False):
+        return MAX_ARTICLE_BODY
+    limit: int | None = app.config.get("MAX_CONTENT_LENGTH")
+    return limit
+
+
 def init_app(app: Flask) -> None:
     # Registered before CSRF protection, which reads the form in its own before_request.
     app.before_request(_raise_limit)

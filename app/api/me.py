@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+
+from flask import Blueprint, Response, url_for
 from flask.typing import ResponseReturnValue
 
 from app import throttle
@@ -13,7 +15,7 @@ from app.api.presenters import present_me
 from app.api.schemas import DeleteMe, ExportOut, MeOut
 from app.errors import json_error
 from app.extensions import db
-from app.services import own_data
+from app.services import own_data, webanno
 from app.services.errors import ValidationFailed
 
 bp = Blueprint("me", __name__)
@@ -34,6 +36,28 @@ def me() -> ResponseReturnValue:
 )
 def export_me() -> ResponseReturnValue:
     return own_data.export_user_data(require_user())
+
+
+@bp.get("/me/export.jsonld")
+@operation(
+    "Every annotation the caller wrote as a W3C Web Annotation AnnotationCollection.",
+    "auth",
+    {200: {"type": "object", "description": "JSON-LD, context http://www.w3.org/ns/anno.jsonld."}},
+    auth="required",
+    media=webanno.JSONLD,
+    description="All of the caller's own annotations, private, hidden and deleted ones too "
+    "(each says its `cp:visibility` and `cp:status`), with every AnnotationPage embedded; "
+    "nothing anyone else wrote. The kind is the motivation and `cp:stance`.",
+)
+def export_me_jsonld() -> ResponseReturnValue:
+    user = require_user()
+    site = webanno.Site(url_for("web.index", _external=True))
+    collection = url_for("api.me.export_me_jsonld", _external=True)
+    body = json.dumps(webanno.authored_ld(user, site, collection), ensure_ascii=False)
+    response = Response(body, mimetype="application/ld+json")
+    response.headers["Content-Type"] = f"{webanno.JSONLD}; charset=utf-8"
+    response.headers["Vary"] = "Authorization, Cookie"
+    return response
 
 
 @bp.delete("/me")

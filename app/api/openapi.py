@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from werkzeug.routing import Rule
 
+from app import uploads
 from app.api.schemas import ErrorOut
 from app.errors import CODES
 from app.extensions import limiter
@@ -36,7 +37,7 @@ RESPONSE_TEXT = {
     403: "Signed in, but not allowed to do this.",
     404: "No such thing (or the caller may not know it exists).",
     409: "Conflicts with the current state (e.g. a reply to a locked thread).",
-    413: "The body is larger than the server accepts (1 MiB).",
+    413: "The body is larger than the server accepts for this operation.",
     415: "The body is not sent as application/json.",
     422: "Invalid input; `fields` names what is wrong.",
     429: "Too many requests; see Retry-After.",
@@ -196,7 +197,13 @@ def _security(auth: Auth) -> list[dict[str, list[str]]]:
     }[auth]
 
 
-def _operation(op: Operation, rule: Rule, method: str, schemas: Schemas) -> dict[str, Any]:
+def _size(limit: int) -> str:
+    return f"{limit / 1024 / 1024:g} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
+
+
+def _operation(
+    op: Operation, rule: Rule, method: str, schemas: Schemas, limit: int | None
+) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status, model in op.responses.items():
         response: dict[str, Any] = {"description": RESPONSE_TEXT.get(status, "OK.")}
@@ -211,8 +218,11 @@ def _operation(op: Operation, rule: Rule, method: str, schemas: Schemas) -> dict
         responses[str(status)] = response
     path_params = _path_parameters(rule)
     for status in op.error_statuses(method, bool(path_params)):
+        text = RESPONSE_TEXT[status]
+        if status == 413 and limit is not None:
+            text = f"The body is larger than this operation accepts ({_size(limit)})."
         responses[str(status)] = {
-            "description": f"`{CODES[status]}`: {RESPONSE_TEXT[status]}",
+            "description": f"`{CODES[status]}`: {text}",
             "content": _content(schemas.ref(ErrorOut, "serialization")),
         }
     document: dict[str, Any] = {
@@ -232,6 +242,8 @@ def _operation(op: Operation, rule: Rule, method: str, schemas: Schemas) -> dict
     if op.body is not None:
         body = schemas.ref(op.body, "validation")
         document["requestBody"] = {"required": not op.body_optional, "content": _content(body)}
+        if limit is not None:
+            document["requestBody"]["description"] = f"At most {_size(limit)}."
     return document
 
 
@@ -274,7 +286,8 @@ def build_document(app: Flask) -> dict[str, Any]:
     schemas = Schemas([op for *_, op in found])
     paths: dict[str, dict[str, Any]] = {}
     for method, path, rule, op in found:
-        paths.setdefault(path, {})[method.lower()] = _operation(op, rule, method, schemas)
+        limit = uploads.body_limit(app, app.view_functions[rule.endpoint])
+        paths.setdefault(path, {})[method.lower()] = _operation(op, rule, method, schemas, limit)
     return {
         "openapi": "3.1.0",
         "info": {

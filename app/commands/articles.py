@@ -9,8 +9,8 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.importing import FORMATS, parse_file
-from app.services.articles import ImportSummary, import_article_summary, import_demo
+from app.importing import FORMATS
+from app.services.articles import ImportSummary, import_article_summary, import_demo, read_file
 from app.services.errors import ConfirmationNeeded, DomainError
 
 BLOCK_COUNTS = ("kept", "moved", "edited", "added", "removed")
@@ -65,7 +65,10 @@ def describe_report(report: dict[str, Any]) -> str:
     )
 
 
-@articles.command("import", help="Import (or re-import) a Markdown, plain-text or HTML article.")
+@articles.command(
+    "import",
+    help="Import (or re-import) a Markdown, plain-text or HTML article (UTF-8 or Windows-1252).",
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--slug", help="The article's name in URLs (default: made from its title).")
 @click.option(
@@ -81,7 +84,7 @@ def describe_report(report: dict[str, Any]) -> str:
 )
 def import_command(file: Path, slug: str | None, fmt: str | None, force: bool) -> None:
     try:
-        summary = import_article_summary(parse_file(file, fmt), slug, force=force)
+        summary = import_article_summary(read_file(file, fmt), slug, force=force)
     except ConfirmationNeeded as exc:
         _fail(exc, hint="Run again with --force to apply it.")
     except DomainError as exc:

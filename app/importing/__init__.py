@@ -21,9 +21,11 @@ __all__ = [
     "ArticleDraft",
     "DraftAside",
     "DraftBlock",
+    "decode_source",
     "format_for_path",
     "parse_article",
     "parse_file",
+    "read_file_text",
 ]
 
 
@@ -105,17 +107,34 @@ def _with_metadata(
     return replace(draft, **fields, repairs=(*told, *draft.repairs))
 
 
-def parse_file(path: Path, fmt: str | None = None) -> ArticleDraft:
-    """Read and parse a UTF-8 file; the format comes from its extension unless given."""
-    fmt = fmt or format_for_path(path)
+def decode_source(raw: bytes, field: str = "source") -> str:
+    """A file's text: UTF-8 (a byte-order mark dropped), else Windows-1252, what Word saves as
+    "Web Page" or "Plain Text" on many machines. The browser upload and `flask articles import`
+    both read files this way."""
     try:
-        source = path.read_text(encoding="utf-8")
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
     except UnicodeDecodeError:
         raise ValidationFailed(
-            f"{path.name} is not UTF-8 text.", {"source": "Save the file as UTF-8 and try again."}
+            "This is not a text file.",
+            {field: "Use Markdown, plain text or HTML, saved as UTF-8 or Windows-1252."},
         ) from None
+
+
+def read_file_text(path: Path) -> str:
+    """The text of the file at `path`, decoded as decode_source does."""
+    try:
+        raw = path.read_bytes()
     except OSError as exc:
         raise ValidationFailed(
             f"Cannot read {path.name}.", {"source": exc.strerror or str(exc)}
         ) from None
-    return parse_article(source, fmt)
+    return decode_source(raw)
+
+
+def parse_file(path: Path, fmt: str | None = None) -> ArticleDraft:
+    """Read (decode_source) and parse a file; the format comes from its extension unless given."""
+    return parse_article(read_file_text(path), fmt or format_for_path(path))

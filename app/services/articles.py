@@ -10,13 +10,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from importlib.resources import files
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.importing import EXTENSIONS, ArticleDraft, DraftBlock, parse_article
+from app.importing import (
+    EXTENSIONS,
+    ArticleDraft,
+    DraftBlock,
+    decode_source,
+    format_for_path,
+    parse_article,
+    read_file_text,
+)
 from app.importing.anchors import anchor_base, unique_anchor
 from app.importing.draft import HEADING, PARAGRAPH
 from app.models import Article, Block, Group, User
@@ -128,7 +136,7 @@ def _looks_binary(source: str) -> bool:
 
 def decode_upload(filename: str, raw: bytes) -> tuple[str, str]:
     """An uploaded file's text and markup, from its extension; UTF-8, else Windows-1252 (what
-    Word saves as "Web Page" on many machines)."""
+    Word saves as "Web Page" on many machines): importing.decode_source, as the CLI reads."""
     markup = EXTENSIONS.get(PurePath(filename).suffix.lower())
     if markup is None:
         raise ValidationFailed(
@@ -137,22 +145,21 @@ def decode_upload(filename: str, raw: bytes) -> tuple[str, str]:
         )
     if len(raw) > MAX_SOURCE:
         raise ValidationFailed("The file is too large.", {"upload": "Import at most 2 MiB."})
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError:
-            raise ValidationFailed(
-                "This is not a text file.", {"upload": "Upload Markdown, plain text or HTML."}
-            ) from None
-    return text, markup
+    return decode_source(raw, "upload"), markup
 
 
 def read_source(source: str, markup: str) -> ArticleDraft:
     """What a browser or API client sent, checked and parsed."""
     check_source(source)
     return parse_article(source, markup)
+
+
+def read_file(path: Path, markup: str | None = None) -> ArticleDraft:
+    """`flask articles import`: the file decoded as a browser upload is (UTF-8, else
+    Windows-1252), then checked and parsed as read_source does; the format comes from the
+    extension unless given."""
+    markup = markup or format_for_path(path)
+    return read_source(read_file_text(path), markup)
 
 
 def _create(draft: ArticleDraft, slug: str, actor: User | None) -> ImportSummary:

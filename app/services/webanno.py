@@ -37,6 +37,7 @@ from app.services.annotations import NewAnnotation, Quote, post_annotation
 from app.services.errors import Forbidden, ValidationFailed
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+JSONLD = f'application/ld+json; profile="{ANNO_CONTEXT}"'  # the media type of an export
 PAGE_SIZE = 500
 MAX_IMPORT = 5_000
 MOTIVATION = {
@@ -158,6 +159,11 @@ def count_exported(scope: ColumnElement[bool]) -> int:
 
 
 def _page_items(scope: ColumnElement[bool], page: int, site: Site) -> Iterator[dict[str, Any]]:
+    for note in _page_notes(scope, page):
+        yield annotation_ld(note, site)
+
+
+def _page_notes(scope: ColumnElement[bool], page: int) -> Iterator[Annotation]:
     stmt = (
         select(Annotation)
         .join(Annotation.author)
@@ -173,8 +179,7 @@ def _page_items(scope: ColumnElement[bool], page: int, site: Site) -> Iterator[d
         .offset(page * PAGE_SIZE)
         .limit(PAGE_SIZE)
     )
-    for note in db.session.scalars(stmt):
-        yield annotation_ld(note, site)
+    yield from db.session.scalars(stmt)
 
 
 def collection_ld(
@@ -216,6 +221,36 @@ def page_ld(
         doc["next"] = _page_id(collection_id, page + 1)
     if page > 0:
         doc["prev"] = _page_id(collection_id, page - 1)
+    return doc
+
+
+def authored_ld(user: User, site: Site, collection_id: str) -> dict[str, Any]:
+    """Every annotation `user` wrote, whatever its visibility or status, as one collection
+    with all of its pages embedded (a download, so nothing is left behind a link).
+
+    They are the author's own words; each also says its `cp:visibility` and `cp:status`.
+    Nothing of anyone else's is in it: a reply's target is only the IRI of what it answers.
+    """
+    scope = Annotation.author_id == user.id
+    total = count_exported(scope)
+    doc: dict[str, Any] = {
+        "@context": site.context(),
+        "id": collection_id,
+        "type": "AnnotationCollection",
+        "label": f"Everything {user.username} wrote",
+        "total": total,
+    }
+    holder, key = doc, "first"
+    for page in range(-(-total // PAGE_SIZE)):
+        items = [
+            annotation_ld(note, site) | {"cp:visibility": note.visibility, "cp:status": note.status}
+            for note in _page_notes(scope, page)
+        ]
+        node = {"id": _page_id(collection_id, page), "type": "AnnotationPage"}
+        holder[key] = node | {"startIndex": page * PAGE_SIZE, "items": items}
+        holder, key = holder[key], "next"
+    if total:
+        doc["last"] = _page_id(collection_id, -(-total // PAGE_SIZE) - 1)
     return doc
 
 

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from app import throttle
 from app.extensions import csrf, db, limiter
 from app.models import MAIL_KINDS, MailChoice, User
-from app.services import accounts, outbox, own_data
+from app.services import accounts, outbox, own_data, webanno
 from app.services.errors import Conflict, ValidationFailed
 from app.services.links import InvalidLink
 from app.web.account_forms import DeleteAccountForm, EmailForm, ProfileForm
@@ -103,17 +103,30 @@ def mail_settings() -> Any:
     return page, 422 if errors else 200
 
 
-@bp.get("/account/export")
-def export_data() -> Response:
-    user: User = require_user()
-    body = json.dumps(own_data.export_user_data(user), ensure_ascii=False, indent=2)
+def _inert_json(doc: Any, media: str) -> Response:
+    body = json.dumps(doc, ensure_ascii=False, indent=2)
     # The same JSON, with no character a browser could ever take for markup (\u003c is "<").
     for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
         body = body.replace(char, escaped)
     response = make_response(body)
     # Shown inline when opened; the account page's links carry `download` with a file name.
-    response.headers["Content-Type"] = "application/json; charset=utf-8"
+    response.headers["Content-Type"] = f"{media}; charset=utf-8"
     return response
+
+
+@bp.get("/account/export")
+def export_data() -> Response:
+    user: User = require_user()
+    return _inert_json(own_data.export_user_data(user), "application/json")
+
+
+@bp.get("/account/export.jsonld")
+def export_annotations() -> Response:
+    """Every note the member wrote as W3C Web Annotations (as GET /api/v1/me/export.jsonld)."""
+    user: User = require_user()
+    site = webanno.Site(url_for("web.index", _external=True))
+    collection = url_for("web.export_annotations", _external=True)
+    return _inert_json(webanno.authored_ld(user, site, collection), webanno.JSONLD)
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])

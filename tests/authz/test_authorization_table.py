@@ -734,6 +734,8 @@ ACCOUNT_ROWS: list[Row] = [
     Row("web.mail_settings", "POST", lambda w: "/account/mail",
          signed_in(302, anonymous=LOGIN), form=lambda w: {"kind-reply": "never"}),
     Row("web.export_data", "GET", lambda w: "/account/export", signed_in(200, anonymous=LOGIN)),
+    Row("web.export_annotations", "GET", lambda w: "/account/export.jsonld",
+         signed_in(200, anonymous=LOGIN)),
     Row("web.delete_account", "GET", lambda w: "/account/delete",
          signed_in(200, anonymous=LOGIN)),
     # The only admin may not delete the account: someone must be left to run the site.
@@ -741,6 +743,7 @@ ACCOUNT_ROWS: list[Row] = [
          {**signed_in(302, anonymous=LOGIN), "admin": 422},
          form=lambda w: {"password": PASSWORD}),
     Row("api.me.export_me", "GET", lambda w: f"{API}/me/export", signed_in(200)),
+    Row("api.me.export_me_jsonld", "GET", lambda w: f"{API}/me/export.jsonld", signed_in(200)),
     Row("api.me.delete_me", "DELETE", lambda w: f"{API}/me", {**signed_in(204), "admin": 409},
          json=lambda w: {"password": PASSWORD}),
     # --- links mailed to a member: the signed token is the credential -----------------------

@@ -103,7 +103,7 @@ def test_reimporting_reports_the_changes_and_then_that_nothing_changed(
 @pytest.mark.parametrize(
     ("name", "text", "args", "message"),
     [
-        ("empty.md", "", [], "The file is empty."),
+        ("empty.md", "", [], "The text is empty."),  # as the browser upload says
         ("title.md", "# Only a title\n", [], "No paragraphs found"),
         ("a.md", ARTICLE, ["--slug", "Not A Slug"], "slug: Use 1–120 characters"),
         ("a.docx", ARTICLE, [], "Cannot tell the format of a.docx"),
@@ -130,14 +130,37 @@ def test_articles_import_refuses_a_missing_file(runner: FlaskCliRunner, tmp_path
     assert "does not exist" in result.output
 
 
-def test_articles_import_refuses_a_file_that_is_not_utf8(
+def test_articles_import_reads_windows_1252_as_the_browser_upload_does(
     app: Flask, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
-    path = tmp_path / "latin.txt"
-    path.write_bytes("Café\n\nTexte.".encode("latin-1"))
+    path = tmp_path / "word.txt"
+    path.write_bytes("Café “quoted”\n\nTexte — fin.".encode("cp1252"))
+    result = runner.invoke(args=["articles", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        article = db.session.scalars(select(Article)).one()
+        assert article.title == "Café “quoted”"
+        texts = db.session.scalars(select(Block.text).where(Block.article_id == article.id))
+        assert "Texte — fin." in list(texts)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        # Neither UTF-8 nor Windows-1252 (0x81 is unassigned in it).
+        (b"Caf\xe9\x81\n\nTexte.", "This is not a text file."),
+        # Decodes, but is binary: refused as the browser upload refuses it.
+        (b"PK\x03\x04\x00\x00\x08\x00" * 40, "This is not a text file."),
+    ],
+)
+def test_articles_import_refuses_what_is_not_text(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, raw: bytes, message: str
+) -> None:
+    path = tmp_path / "odd.txt"
+    path.write_bytes(raw)
     result = runner.invoke(args=["articles", "import", str(path)])
     assert result.exit_code == 1
-    assert "not UTF-8" in result.output
+    assert message in result.output
     assert stored(app) == []
 
 

@@ -356,10 +356,14 @@ def test_unknown_extension_or_format_is_a_validation_error() -> None:
         parse_article("x", "docx")
 
 
-def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+def test_a_file_in_windows_1252_is_read_and_one_in_neither_encoding_refused(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "latin1.txt"
-    path.write_bytes("Café\n\nSome text.".encode("latin-1"))
-    with pytest.raises(ValidationFailed, match="not UTF-8"):
+    path.write_bytes("Café\n\nSome “text”.".encode("cp1252"))
+    assert parse_file(path).title == "Café"
+    path.write_bytes(b"Caf\xe9\x81\n\nSome text.")
+    with pytest.raises(ValidationFailed, match="not a text file"):
         parse_file(path)
 
 

@@ -177,3 +177,25 @@ def test_a_presenter_field_missing_from_the_schema_would_fail_validation(doc) ->
     assert not validator.is_valid(
         {"username": "a", "display_name": "A", "role": "member", "email": "a@example.org"}
     )
+
+
+def test_each_body_limit_is_the_one_the_operation_enforces(client, make, bearer, doc) -> None:
+    """The article imports take 3 MiB (app/uploads.py), every other body 1 MiB: the document
+    says so per operation, and a body just over each limit is the documented 413."""
+    article_ops = {("/articles", "post"), ("/articles/{slug}/revisions", "post")}
+    for path, methods in doc["paths"].items():
+        for method, op in methods.items():
+            if "requestBody" not in op:
+                continue
+            size = "3 MiB" if (path, method) in article_ops else "1 MiB"
+            assert op["requestBody"]["description"] == f"At most {size}.", (path, method)
+            assert f"({size})" in op["responses"]["413"]["description"], (path, method)
+    headers = bearer(make.user("teach", role="instructor"))
+    two_mib = {"slug": "big", "markup": "md", "source": "# Big\n\n" + "word " * 300_000}
+    over_one = client.post(f"{API}/articles", json=two_mib, headers=headers)
+    assert over_one.status_code == 201, over_one.get_json()  # over 1 MiB, under 3: imported
+    over_three = b'{"source": "' + b"x" * (3 * 1024 * 1024) + b'"}'
+    refused = client.post(
+        f"{API}/articles", data=over_three, content_type="application/json", headers=headers
+    )
+    assert refused.status_code == 413
