@@ -31,9 +31,9 @@ from typing import Any
 
 from app.extensions import db
 from app.models import Annotation, Article, Group, User
-from app.services import feedback, groups, moderation
+from app.services import articles, feedback, groups, moderation
 from app.services.annotations import NewAnnotation, post_annotation
-from tests.factories import Factories
+from tests.factories import PASSWORD, SAMPLE_BLOCKS, Factories
 
 # The callers, each in a run of their own: username in the world → why it is there.
 CALLERS = {
@@ -61,7 +61,6 @@ class ApiWorld:
 
 
 def build_api_world(make: type[Factories]) -> ApiWorld:
-    article = make.article(slug="essay")
     users = {
         "teach": make.user("teach", role="instructor"),
         "pupil": make.user("pupil"),
@@ -70,6 +69,8 @@ def build_api_world(make: type[Factories]) -> ApiWorld:
         "outsider": make.user("outsider"),
         "benched": make.user("benched"),  # a suspended member: lifting it can succeed
     }
+    # The instructor owns the article: revisions and the health report are theirs to see.
+    article = make.article(slug="essay", owner_id=users["teach"].id)
     # The group's slug is the article's: /groups/{slug} and /articles/{slug} both find one.
     group = make.groups.group(users["teach"], "Essay", (article,))
     spare = make.groups.group(users["teach"], "Spare", (article,))
@@ -90,14 +91,21 @@ def build_api_world(make: type[Factories]) -> ApiWorld:
         "private": _private(users["pupil"], article),
     }
     notes["reply"] = make.annotation(users["teach"], article, body="Yes.", parent=notes["public"])
+    notes["orphan"] = make.annotation(users["pupil"], article, anchor="p4", body="All is well?")
     feedback.give_feedback(users["teach"], notes["group"], "Good point; cite the source.")
     moderation.flag_annotation(users["pupil2"], notes["group"], "other", "Please check.")
     moderation.moderate_annotation(users["teach"], notes["hidden"], "hide", "Off-topic.")
     until = datetime.now(UTC) + timedelta(days=7)
     moderation.suspend_member(users["teach"], group, users["benched"], until, "Cooling off.")
     groups.rename_group(users["teach"], group, "Essay seminar")  # the slug stays "essay"
+    # A second revision without the last paragraph: its note is orphaned (re-attach, health).
+    articles.revise_article(users["teach"], article, articles.read_source(REVISED, "md"))
     db.session.commit()
     return ApiWorld(article, group, spare, closed, users, notes)
+
+
+# The article's text less its third paragraph (tests.factories.SAMPLE_BLOCKS).
+REVISED = "\n\n".join([f"## {SAMPLE_BLOCKS[0][1]}", *(text for _, text in SAMPLE_BLOCKS[1:3])])
 
 
 def _private(author: User, article: Article) -> Annotation:
@@ -127,11 +135,18 @@ PARAMETERS: dict[str, Callable[[ApiWorld], list[Any]]] = {
 OPERATION_PARAMETERS: dict[str, dict[str, Callable[[ApiWorld], list[Any]]]] = {
     # Leaving "essay" would turn the rest of the run into 404s: leave the spare group.
     "groups_leave_group": {"path.slug": lambda w: [w.spare.slug]},
+    # Closing one's account asks for its password (the THROWAWAY account has the usual one).
+    "me_delete_me": {"body.password": lambda w: [PASSWORD]},
+    # Re-attaching: the orphan most of the time, to a block of the current text.
+    "readings_reattach_annotation": {"path.annotation_id": lambda w: [w.notes["orphan"].id]},
 }
 # Operations that end the access they are sent with: each request gets fresh credentials,
 # "token" (another token of the caller) or "account" (a new account of the caller's role, for
 # an operation that closes its own account), so that the rest of the run keeps its caller.
-THROWAWAY: dict[tuple[str, str], str] = {("DELETE", "/tokens"): "token"}
+THROWAWAY: dict[tuple[str, str], str] = {
+    ("DELETE", "/tokens"): "token",
+    ("DELETE", "/me"): "account",
+}
 # operationId → how many times the usual number of examples it gets: an operation whose
 # interesting answers need several fields right at once (a suspended member's post to the
 # group: a real anchor, the group, no parent) gets more tries.
