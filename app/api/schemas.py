@@ -431,7 +431,15 @@ class WebAnnotationIn(BaseModel):
 
     model_config = ConfigDict(
         extra="allow",
-        json_schema_extra={"required": ["type"], "properties": {"type": {}, "@context": {}}},
+        json_schema_extra={
+            "required": ["type"],
+            "properties": {
+                "type": {},
+                "@context": {},
+                "items": {"description": "An AnnotationPage's annotations."},
+                "first": {"description": "An AnnotationCollection's first page, embedded."},
+            },
+        },
     )
 
 

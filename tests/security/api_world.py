@@ -29,9 +29,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
 from app.extensions import db
 from app.models import Annotation, Article, Group, User
-from app.services import articles, feedback, groups, moderation
+from app.services import articles, feedback, groups, moderation, webanno
 from app.services.annotations import NewAnnotation, post_annotation
 from tests.factories import PASSWORD, SAMPLE_BLOCKS, Factories
 
@@ -101,11 +104,21 @@ def build_api_world(make: type[Factories]) -> ApiWorld:
     # A second revision without the last paragraph: its note is orphaned (re-attach, health).
     articles.revise_article(users["teach"], article, articles.read_source(REVISED, "md"))
     db.session.commit()
-    return ApiWorld(article, group, spare, closed, users, notes)
+    # What an import may bring: the public notes, as exported (another site's, by their IRIs).
+    site = webanno.Site("https://elsewhere.example/")
+    exported = db.session.scalars(
+        select(Annotation)
+        .where(Annotation.id.in_([notes["public"].id, notes["reply"].id]))
+        .options(joinedload("*"))
+        .order_by(Annotation.id)
+    ).unique()
+    jsonld = [webanno.annotation_ld(note, site) for note in exported]
+    return ApiWorld(article, group, spare, closed, users, notes, {"jsonld": jsonld})
 
 
-# The article's text less its third paragraph (tests.factories.SAMPLE_BLOCKS).
-REVISED = "\n\n".join([f"## {SAMPLE_BLOCKS[0][1]}", *(text for _, text in SAMPLE_BLOCKS[1:3])])
+# The article's text in Markdown (tests.factories.SAMPLE_BLOCKS), and less its last paragraph.
+ORIGINAL = "\n\n".join([f"## {SAMPLE_BLOCKS[0][1]}", *(text for _, text in SAMPLE_BLOCKS[1:])])
+REVISED = ORIGINAL.rsplit("\n\n", 1)[0]
 
 
 def _private(author: User, article: Article) -> Annotation:
@@ -130,6 +143,9 @@ PARAMETERS: dict[str, Callable[[ApiWorld], list[Any]]] = {
     "body.group": lambda w: [w.group.slug],
     "body.article": lambda w: [w.article.slug],
     "body.join_code": lambda w: [w.group.join_code, w.closed.join_code],
+    # A text to add as an article, or as the next revision (it brings the lost paragraph back).
+    "body.source": lambda w: [ORIGINAL, ORIGINAL + "\n\nA fourth paragraph, added later."],
+    "body.markup": lambda w: ["md"],
 }
 # operationId → bindings for that operation alone (they win over PARAMETERS).
 OPERATION_PARAMETERS: dict[str, dict[str, Callable[[ApiWorld], list[Any]]]] = {
@@ -137,8 +153,28 @@ OPERATION_PARAMETERS: dict[str, dict[str, Callable[[ApiWorld], list[Any]]]] = {
     "groups_leave_group": {"path.slug": lambda w: [w.spare.slug]},
     # Closing one's account asks for its password (the THROWAWAY account has the usual one).
     "me_delete_me": {"body.password": lambda w: [PASSWORD]},
+    # New articles need slugs nobody has (each can be taken once).
+    "readings_add_article": {"body.slug": lambda w: [f"added-{n}" for n in range(40)]},
+    # Moderating: the group's notes, which its instructor moderates (one flagged, one hidden).
+    "moderation_moderate_annotation": {
+        "path.annotation_id": lambda w: [w.notes["group"].id, w.notes["hidden"].id]
+    },
+    # Re-admitting: the member removed from "closed".
+    "groups_restore_member": {
+        "path.slug": lambda w: [w.closed.slug],
+        "path.username": lambda w: ["benched"],
+    },
     # Re-attaching: the orphan most of the time, to a block of the current text.
     "readings_reattach_annotation": {"path.annotation_id": lambda w: [w.notes["orphan"].id]},
+}
+# operationId → body fields that always take this one value (dictionaries hold only scalars):
+# importing needs a whole document, a page of Web Annotations as GET …/annotations.jsonld
+# writes them (the path and query still vary, for its 403/404/422 paths).
+OPERATION_BODIES: dict[str, dict[str, Callable[[ApiWorld], Any]]] = {
+    "insight_import_jsonld": {
+        "body.type": lambda w: "AnnotationPage",
+        "body.items": lambda w: w.extra["jsonld"],
+    },
 }
 # Operations that end the access they are sent with: each request gets fresh credentials,
 # "token" (another token of the caller) or "account" (a new account of the caller's role, for
@@ -150,7 +186,13 @@ THROWAWAY: dict[tuple[str, str], str] = {
 # operationId → how many times the usual number of examples it gets: an operation whose
 # interesting answers need several fields right at once (a suspended member's post to the
 # group: a real anchor, the group, no parent) gets more tries.
-OPERATION_EXAMPLES = {"annotations_post_annotation": 4}
+OPERATION_EXAMPLES = {
+    "annotations_post_annotation": 4,
+    # An action that fits the note's state (hide a visible one, unhide the hidden one...).
+    "moderation_moderate_annotation": 3,
+    # Exactly one of `until` (within a year) or `days`, for a member not yet suspended.
+    "moderation_suspend_member": 3,
+}
 # How often a bound parameter takes a real value; the rest stay generated (unknown ids, bad
 # slugs), so the 404 and 422 paths are exercised too.
 REAL_VALUE_PROBABILITY = 0.8
@@ -169,11 +211,21 @@ def parameter_config(world: ApiWorld, examples: int) -> dict[str, Any]:
         return parameters
 
     parameters = bind(PARAMETERS, "all")
-    operations = [
-        {"include-operation-id": operation_id, "parameters": bind(bindings, operation_id)}
-        for operation_id, bindings in OPERATION_PARAMETERS.items()
-    ] + [
-        {"include-operation-id": operation_id, "generation": {"max-examples": examples * times}}
-        for operation_id, times in OPERATION_EXAMPLES.items()
-    ]
+    operations = (
+        [
+            {"include-operation-id": operation_id, "parameters": bind(bindings, operation_id)}
+            for operation_id, bindings in OPERATION_PARAMETERS.items()
+        ]
+        + [
+            {
+                "include-operation-id": operation_id,
+                "parameters": {key: value(world) for key, value in fields.items()},
+            }
+            for operation_id, fields in OPERATION_BODIES.items()
+        ]
+        + [
+            {"include-operation-id": operation_id, "generation": {"max-examples": examples * times}}
+            for operation_id, times in OPERATION_EXAMPLES.items()
+        ]
+    )
     return {"dictionaries": dictionaries, "parameters": parameters, "operations": operations}
