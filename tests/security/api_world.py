@@ -16,10 +16,13 @@ To cover a new operation: if its parameters are called like existing ones (`slug
 nothing to do. Otherwise add what it needs to `build_api_world` (a row, through the services)
 and a line to `PARAMETERS` naming the parameter ("path.<name>", "query.<name>" or
 "body.<field>") and the values it should take; or, for one operation only, to
-`OPERATION_PARAMETERS` under its operationId. An operation that only an admin (or only some
-new kind of caller) may use needs that caller in `CALLERS`; one that ends the caller's own
-access (revokes its token, closes its account) goes in `THROWAWAY`. The test fails, naming the
-operation, when one never succeeds or never answers its documented 403.
+`OPERATION_PARAMETERS` under its operationId (dictionaries hold only strings and numbers: a
+body field that needs an object or a list, such as a document to import, takes one fixed value
+from `OPERATION_BODIES`). An operation that only an admin (or only some new kind of caller)
+may use needs that caller in `CALLERS`; one that ends the caller's own access (revokes its
+token, closes its account) goes in `THROWAWAY`. The test fails, naming the operation, when one
+never succeeds (in its own method: OPTIONS' 200 does not count) or never answers its
+documented 403.
 """
 
 from __future__ import annotations
