@@ -8,7 +8,8 @@ it wait, then it finds the first request's answer and gets the same answer back,
 nothing, so trying again really tries again.
 
 - API: `Idempotency-Key: <1–255 printable ASCII characters>` on any POST by a signed-in caller.
-  The same key with a different request (method, path, body) is a 422; answers are kept 24 h.
+  A key belongs to one method and path: the same key with a different body there is a 422
+  (elsewhere it is another key); answers are kept 24 h.
 - Pages: the posting forms carry a hidden `form_nonce` (a new one each time the form is drawn);
   the same form posted twice with the same content is one post. A reused nonce with different
   content (the page's script reuses its composer) is a new post.
@@ -79,8 +80,10 @@ def claim_api_key() -> Response | None:
     user = caller()
     if user is None:
         return None  # the view answers 401; there is no one to keep the key for
-    fingerprint = _digest(request.method, request.full_path, request.get_data(cache=True))
-    return _claim(_scope(user), _digest("api", raw), fingerprint, api=True)
+    # A key names one request to one address: the same key sent to another method or path (or
+    # query) is another key, so only a different body under it is a reused key (422).
+    key = _digest("api", raw, request.method, request.full_path)
+    return _claim(_scope(user), key, _digest(request.get_data(cache=True)), api=True)
 
 
 def claim_form_nonce() -> Response | None:

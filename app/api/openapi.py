@@ -52,8 +52,9 @@ IDEMPOTENCY_PARAMETER = {
         "Any unique string (a UUID): the request is carried out once. Sent again with the same "
         "key (a retry after a lost answer), the first answer comes back, with the header "
         "`Idempotent-Replayed: true`, and nothing is done twice; a repeat that arrives while "
-        "the first is running waits for it. The same key with a different method, path or "
-        "body is a 422. Keys are the caller's own and are kept 24 hours."
+        "the first is running waits for it. A key belongs to one method and path (with its "
+        "query): sent elsewhere it is another key; sent there again with a different body, a "
+        "422. Keys are the caller's own and are kept 24 hours."
     ),
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"},
 }

@@ -69,9 +69,10 @@ def update_user(username: str) -> ResponseReturnValue:
 @bp.get("/people/mentionable")
 @operation(
     "People the caller may @mention in a discussion, for the composer's completion.",
-    "accounts", {200: MentionablePage}, auth="required", query=MentionFilters,
+    "accounts", {200: MentionablePage}, auth="required", query=MentionFilters, errors=(404,),
     description="With `group`: its active members (the caller must belong). With `article`: "
-    "the people who wrote in its public discussion. The caller is left out.",
+    "the people who wrote in its public discussion. The caller is left out. A group the "
+    "caller may not see, or an unknown group or article, is a 404.",
 )  # fmt: skip
 def mentionable() -> ResponseReturnValue:
     user = require_user()

@@ -35,6 +35,7 @@ from app.routing import MAX_ID
 from app.services.errors import ValidationFailed
 from app.services.moderation import MAX_REASON, MAX_SUSPENSION, AnnotationAction
 from app.services.reading import Sort
+from app.services.search import MAX_QUERY
 
 
 def _no_nul(value: str) -> str:
@@ -44,10 +45,12 @@ def _no_nul(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
+# The document says so too, so that a value the schema allows is never refused for a NUL.
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": NO_NUL})]
 # Documents a rule the services enforce (with friendlier messages than a schema's): some
-# non-blank text is required.
-NON_BLANK: dict[str, Any] = {"minLength": 1, "pattern": r"\S"}
+# non-blank text is required (and no NUL, as for all text).
+NON_BLANK: dict[str, Any] = {"minLength": 1, "pattern": r"^[^\x00]*\S[^\x00]*$"}
 
 
 def _integral(value: object) -> object:
@@ -171,9 +174,11 @@ class AnnotationUpdate(Request):
 SearchText = Annotated[
     str,
     Field(
-        max_length=1000,
-        description="Words to search for (FTS operators are read as plain words); at most "
-        "200 characters count.",
+        max_length=MAX_QUERY,
+        description=f"Words to search for (FTS operators are read as plain words); at most "
+        f"{MAX_QUERY} characters. A query without words (blank, or punctuation alone) matches "
+        "nothing.",
+        json_schema_extra={"pattern": NO_NUL},
     ),
     AfterValidator(_no_nul),
 ]
@@ -429,7 +434,15 @@ class WebAnnotationIn(BaseModel):
 
     model_config = ConfigDict(
         extra="allow",
-        json_schema_extra={"required": ["type"], "properties": {"type": {}, "@context": {}}},
+        json_schema_extra={
+            "required": ["type"],
+            "properties": {
+                "type": {},
+                "@context": {},
+                "items": {"description": "An AnnotationPage's annotations."},
+                "first": {"description": "An AnnotationCollection's first page, embedded."},
+            },
+        },
     )
 
 

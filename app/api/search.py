@@ -27,8 +27,9 @@ bp = Blueprint("search", __name__)
     description=(
         "Words are matched by stem (`argue` finds `arguing`); quotes, `*`, `NEAR`, `AND` and "
         "`:` are read as plain text. Only bodies everyone in the discussion can read are "
-        "searched: held, hidden and deleted ones never match. An empty query, one over 200 "
-        "characters, or an unknown query parameter is a 422."
+        "searched: held, hidden and deleted ones never match. A query without words (empty, "
+        "blank, punctuation alone) matches nothing; one over 200 characters, or an unknown "
+        "query parameter, is a 422."
     ),
 )
 def search_annotations() -> ResponseReturnValue:
@@ -42,12 +43,17 @@ def search_annotations() -> ResponseReturnValue:
         until=query.until,
     )
     page = search_page(caller(), query.q, where, query.cursor or 0, query.limit)
-    shown = search.search_passages(query.q, query.article) if not query.cursor else []
+    shown = []
+    if not query.cursor and search.has_words(query.q):
+        shown = search.search_passages(query.q, query.article)
     return {**page, "passages": [present_passage(p) for p in shown]}
 
 
 def search_page(user: Any, q: str, where: search.SearchFilter, offset: int, limit: int) -> Json:
     """One page of search results; the cursor is the offset of the next (ranks are not keys)."""
+    if not search.has_words(q):
+        # Nothing to search for finds nothing: the document allows any text (see SearchText).
+        return {"items": [], "next": None}
     hits = search.search_annotations(user, q, where, offset, limit + 1)
     return {
         "items": [present_search_hit(h, user) for h in hits[:limit]],

@@ -81,6 +81,11 @@ class Passage:
     snippet: str
 
 
+def has_words(query: str) -> bool:
+    """Whether `query` has a word to search for (else search_terms refuses it)."""
+    return _WORD.search(query) is not None
+
+
 def search_terms(query: str) -> list[str]:
     """The words of a query: FTS syntax (quotes, *, NEAR, AND, :) is read as plain text."""
     cleaned = query.strip()

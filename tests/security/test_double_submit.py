@@ -115,6 +115,20 @@ def test_a_key_reused_for_another_request_is_422(client: FlaskClient, make, bear
     assert _count(Annotation.author_id == writer.id) == 1
 
 
+def test_a_key_belongs_to_one_method_and_path(client: FlaskClient, make, bearer) -> None:
+    """The same key on another path is another key: a POST without a body can never be
+    refused for a key it shares with some other request (issue 15: no schema can state it)."""
+    article, writer, reader = make.article(), make.user(), make.user()
+    mine = make.annotation(writer, article, body="Mine.")
+    theirs = make.annotation(writer, article, body="Also mine.")
+    headers = {**bearer(reader), KEY: "same-key"}
+    for note in (mine, theirs):
+        response = client.post(f"/api/v1/annotations/{note.id}/helpful", headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert "Idempotent-Replayed" not in response.headers
+        assert response.get_json()["helpful_count"] == 1
+
+
 def test_a_failed_keyed_request_is_carried_out_when_sent_again(
     client: FlaskClient, make, bearer
 ) -> None:

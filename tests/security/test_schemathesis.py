@@ -238,8 +238,11 @@ def _record(event: Any, username: str, seed: int, outcome: Outcome) -> None:
     outcome.phases[event.phase.value] += len(recorder.interactions)
     for case_id, interaction in recorder.interactions.items():
         if interaction.response is not None and case_id in recorder.cases:
-            label = recorder.cases[case_id].value.operation.label
-            outcome.statuses[label].add(interaction.response.status_code)
+            operation = recorder.cases[case_id].value.operation
+            # Only the operation's own method counts: the coverage phase also sends other
+            # methods (OPTIONS answers 200) to its path, which say nothing about its data.
+            if interaction.request.method.upper() == operation.method.upper():
+                outcome.statuses[operation.label].add(interaction.response.status_code)
     for checks in recorder.checks.values():
         for check in checks:
             info = check.failure_info
