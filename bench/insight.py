@@ -159,11 +159,18 @@ def seed_corpus(app: Any, size: Size, rng: random.Random) -> dict[str, Any]:
 
 
 def _client(app: Any, user_id: int) -> Any:
+    from datetime import timedelta
+
     from app.extensions import db
     from app.models import User
+    from app.services.user_sessions import start_session
 
     with app.app_context():
-        session_id = db.session.get(User, user_id).get_id()
+        user = db.session.get(User, user_id)
+        # A signed-in session is a device session row plus its secret (app/sessions.py).
+        secret, _ = start_session(user, False, timedelta(days=1), "bench", "127.0.0.1")
+        session_id = f"{user.id}:{user.session_token}:{secret}"
+        db.session.commit()
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = session_id
