@@ -1,5 +1,6 @@
 """Arguing in a real browser: the keyboard-only path of CONTRACT §7 quotes a phrase and posts a
-counterargument, and a note posted elsewhere appears live, announced politely."""
+counterargument, a note posted elsewhere appears live, announced politely, and a reader marks a
+note helpful in place, reads its debate and finds the contested paragraph in the overview."""
 
 from __future__ import annotations
 
@@ -140,4 +141,51 @@ def test_edit_and_delete_happen_in_place_with_the_focus_kept(open_page, reading,
     assert page.evaluate("window.__stayed") == "here"  # no page load
     db.session.expire_all()
     assert db.session.get(Annotation, note.id).status == "deleted"
+    assert watched.problems() == []
+
+
+def test_a_reader_marks_a_note_helpful_reads_the_debate_and_finds_the_contested_paragraph(
+    open_page, reading, make
+) -> None:
+    ann, bob, article = reading
+    claim = make.annotation(ann, article, body="Cats are the better pets.")
+    make.annotation(bob, article, kind="support", body="They ask for little.", parent=claim)
+    make.annotation(bob, article, kind="counterargument", body="Dogs guard the house.",
+                    parent=claim)  # fmt: skip
+    make.annotation(bob, article, kind="counterargument", body="Cats scratch sofas.")
+    watched = open_page()
+    page = watched.page
+    _sign_in(page, bob.username)
+
+    # Helpful, in place: the button says it is pressed and the count goes up, with no reload.
+    page.goto(f"/articles/{article.slug}/p/p2")
+    button = page.locator(f"[data-annotation-id='{claim.id}'] .action--helpful").first
+    assert button.get_attribute("aria-pressed") == "false"
+    page.evaluate("window.__stayed = true")
+    button.click()
+    _until(
+        page,
+        f"""document.querySelector("[data-annotation-id='{claim.id}'] .action--helpful")
+                     .getAttribute('aria-pressed') === 'true'""",
+    )
+    assert page.evaluate("window.__stayed === true")
+    assert "1" in page.locator(f"[data-annotation-id='{claim.id}'] .helpful-n").first.inner_text()
+
+    # The debate view: support and counterarguments side by side, each in its own column.
+    page.get_by_role("link", name="Debate", exact=True).click()
+    page.wait_for_url("**view=debate**")
+    top = ".debate-columns:not(.debate-columns--nested) > .debate-col--counterargument"
+    assert "Cats scratch sofas." in page.locator(top).first.inner_text()
+    # The claim's own debate: its supporting reply on one side, its counterargument on the other.
+    page.goto(f"/articles/{article.slug}/p/p2?view=debate&focus={claim.id}")
+    columns = ".debate-columns:not(.debate-columns--nested) > .debate-col--{}"
+    assert "They ask for little." in page.locator(columns.format("support")).first.inner_text()
+    against = page.locator(columns.format("counterargument")).first.inner_text()
+    assert "Dogs guard the house." in against
+    assert "They ask for little." not in against
+
+    # Where the argument is: the overview links the contested paragraph.
+    page.goto(f"/articles/{article.slug}/overview")
+    link = page.locator(f"a[href*='{article.slug}'][href*='p2']").first
+    assert link.count() == 1
     assert watched.problems() == []
