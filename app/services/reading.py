@@ -461,6 +461,17 @@ class AnnotationFilter:
     group: str | None = None  # a group slug
 
 
+def with_context(stmt: Select[Any]) -> Select[Any]:
+    """`stmt` over annotations, joined to and loaded with their author, block, article and group
+    (one query for what presenting a list of annotations needs)."""
+    return (
+        with_author_and_block(stmt)
+        .join(Annotation.article)
+        .outerjoin(Annotation.group)
+        .options(contains_eager(Annotation.article), contains_eager(Annotation.group))
+    )
+
+
 def list_annotations(
     user: Any,
     article: Article,
@@ -473,17 +484,7 @@ def list_annotations(
     One query, with author, block and article loaded; `after_id` and `limit` page by id.
     """
     stmt = (
-        select(Annotation)
-        .join(Annotation.author)
-        .join(Annotation.block)
-        .join(Annotation.article)
-        .outerjoin(Annotation.group)
-        .options(
-            contains_eager(Annotation.author),
-            contains_eager(Annotation.block),
-            contains_eager(Annotation.article),
-            contains_eager(Annotation.group),
-        )
+        with_context(select(Annotation))
         .where(Annotation.article_id == article.id, permissions.visible_annotations(user))
         .order_by(Annotation.id)
     )

@@ -25,11 +25,11 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import contains_eager
 
 from app import permissions
 from app.extensions import db
 from app.models import Annotation, Article, Block, Group, User
+from app.services import reading
 from app.services.errors import ValidationFailed
 from app.services.users import normalise_username
 from app.text import SNIPPET_CLOSE, SNIPPET_OPEN, render_snippet
@@ -186,18 +186,7 @@ def search_annotations(
     terms = search_terms(query)
     hits = _matches("annotations_fts", Annotation, Annotation.body, terms)
     stmt = (
-        select(Annotation)
-        .join(hits, hits.c.id == Annotation.id)
-        .join(Annotation.author)
-        .join(Annotation.block)
-        .join(Annotation.article)
-        .outerjoin(Annotation.group)
-        .options(
-            contains_eager(Annotation.author),
-            contains_eager(Annotation.block),
-            contains_eager(Annotation.article),
-            contains_eager(Annotation.group),
-        )
+        reading.with_context(select(Annotation).join(hits, hits.c.id == Annotation.id))
         .where(searchable_annotations(user))
         .order_by(hits.c.rank.desc(), Annotation.id.desc())
         .offset(offset)
