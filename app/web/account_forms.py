@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Length
 
-from app.web.forms import PASSWORD_HINT
+from app.web.forms import NewPasswordForm
 
 
 class EmailForm(FlaskForm):
@@ -24,19 +24,8 @@ class ForgotForm(FlaskForm):
     )
 
 
-class ResetForm(FlaskForm):
-    new_password = PasswordField(
-        "New password",
-        validators=[DataRequired("Choose a new password.")],
-        description=PASSWORD_HINT,
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[
-            DataRequired("Type the new password again."),
-            EqualTo("new_password", message="The two passwords differ."),
-        ],
-    )
+class ResetForm(NewPasswordForm):
+    """The page a reset link opens: no current password (the link stands in for it)."""
 
 
 class ProfileForm(FlaskForm):

@@ -301,10 +301,9 @@ def form_errors(form: FlaskForm) -> dict[str, str]:
     return errors
 
 
-class PasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password.")]
-    )
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice (the reset page; the account page adds the current one)."""
+
     new_password = PasswordField(
         "New password",
         validators=[DataRequired("Choose a new password.")],
@@ -316,4 +315,10 @@ class PasswordForm(FlaskForm):
             DataRequired("Type the new password again."),
             EqualTo("new_password", message="The two passwords differ."),
         ],
+    )
+
+
+class PasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
     )
