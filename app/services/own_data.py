@@ -9,7 +9,6 @@ emptied of everything personal: name, address, password, sessions, tokens, group
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -37,6 +36,7 @@ from app.models.base import utcnow
 from app.models.user import new_session_token
 from app.services import people, signin_backoff
 from app.services.errors import Conflict, ValidationFailed
+from app.services.exports import iso
 from app.services.names import check_display_name
 from app.services.passwords import verify_password
 from app.services.threads import set_status
@@ -60,10 +60,6 @@ def change_display_name(user: User, display_name: str) -> User:
     user.display_name = name
     db.session.flush()
     return user
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def export_user_data(user: User) -> dict[str, Any]:
@@ -93,11 +89,11 @@ def export_user_data(user: User) -> dict[str, Any]:
             "display_name": user.display_name,
             "email": user.email,
             "role": user.role,
-            "created": _iso(user.created_at),
+            "created": iso(user.created_at),
         },
         "annotations": [_note(n) for n in notes],
         "feedback": [
-            {"annotation": f.annotation_id, "body": f.body, "created": _iso(f.created_at)}
+            {"annotation": f.annotation_id, "body": f.body, "created": iso(f.created_at)}
             for f in feedback
         ],
         "flags": [
@@ -105,7 +101,7 @@ def export_user_data(user: User) -> dict[str, Any]:
                 "annotation": f.annotation_id,
                 "reason": f.reason,
                 "details": f.details,
-                "created": _iso(f.created_at),
+                "created": iso(f.created_at),
             }
             for f in flags
         ],
@@ -113,7 +109,7 @@ def export_user_data(user: User) -> dict[str, Any]:
             {"slug": m.group.slug, "name": m.group.name, "role": m.role, "status": m.status}
             for m in groups
         ],
-        "exported": _iso(utcnow()),
+        "exported": iso(utcnow()),
     }
 
 
@@ -129,8 +125,8 @@ def _note(note: Annotation) -> dict[str, Any]:
         "visibility": note.visibility,
         "group": note.group.slug if note.group else None,
         "status": note.status,
-        "created": _iso(note.created_at),
-        "updated": _iso(note.updated_at),
+        "created": iso(note.created_at),
+        "updated": iso(note.updated_at),
     }
 
 

@@ -33,8 +33,10 @@ from app.models import (
     Visibility,
 )
 from app.models.annotation import MAX_BODY
+from app.services import reading
 from app.services.annotations import NewAnnotation, Quote, post_annotation
 from app.services.errors import Forbidden, ValidationFailed
+from app.services.exports import iso
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 JSONLD = f'application/ld+json; profile="{ANNO_CONTEXT}"'  # the media type of an export
@@ -106,8 +108,8 @@ def annotation_ld(note: Annotation, site: Site) -> dict[str, Any]:
         "type": "Annotation",
         "motivation": "replying" if reply else MOTIVATION[AnnotationKind(note.kind)],
         "cp:stance": note.kind,
-        "created": _iso(note.created_at),
-        "modified": _iso(note.updated_at),
+        "created": iso(note.created_at),
+        "modified": iso(note.updated_at),
         "creator": {
             "type": "Person",
             "nickname": note.author.username,
@@ -148,10 +150,6 @@ def _block_selector(block: Block) -> dict[str, Any]:
         "conformsTo": "http://tools.ietf.org/rfc/rfc3986",
         "value": block.anchor,
     }
-
-
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def count_exported(scope: ColumnElement[bool]) -> int:
@@ -340,9 +338,7 @@ def import_collection(
         raise ValidationFailed(
             "Too many annotations in one import.", {"items": f"At most {MAX_IMPORT:,}."}
         )
-    blocks = {
-        b.anchor: b for b in db.session.scalars(select(Block).where(Block.article_id == article.id))
-    }
+    blocks = {b.anchor: b for b in reading.list_blocks(article)}  # current text only
     authors = _authors(items, group)
     plans: list[Planned] = []
     problems: dict[str, str] = {}
@@ -518,7 +514,7 @@ def _create(
     actor: User, article: Article, group: Group | None, plans: list[Planned]
 ) -> list[tuple[int, int]]:
     """Create the planned annotations, parents before their replies."""
-    new_ids: dict[str, int] = {}
+    new_ids: dict[str, tuple[int, str]] = {}  # source id -> (new id, its block's anchor)
     created: list[tuple[int, int]] = []
     waiting = list(plans)
     while waiting:
@@ -529,7 +525,7 @@ def _create(
                 continue
             note = _create_one(actor, article, group, plan, new_ids)
             if plan.source_id:
-                new_ids[plan.source_id] = note.id
+                new_ids[plan.source_id] = (note.id, note.block.anchor)
             created.append((plan.index, note.id))
         if len(later) == len(waiting):
             raise ValidationFailed(
@@ -541,15 +537,15 @@ def _create(
 
 
 def _create_one(
-    actor: User, article: Article, group: Group | None, plan: Planned, new_ids: dict[str, int]
+    actor: User,
+    article: Article,
+    group: Group | None,
+    plan: Planned,
+    new_ids: dict[str, tuple[int, str]],
 ) -> Annotation:
-    parent_id = new_ids[plan.parent_source_id] if plan.parent_source_id else None
-    anchor = plan.anchor
-    if parent_id is not None:
-        anchor = db.session.scalar(
-            select(Block.anchor).join(Annotation, Annotation.block_id == Block.id)
-            .where(Annotation.id == parent_id)
-        )  # fmt: skip
+    parent_id, anchor = None, plan.anchor
+    if plan.parent_source_id:  # a reply sits on its parent's block
+        parent_id, anchor = new_ids[plan.parent_source_id]
     data = NewAnnotation(
         anchor=anchor or "",
         kind=plan.kind,
