@@ -140,6 +140,10 @@ def _visible_annotation(user: User, note: Notification) -> Annotation | bool | N
         annotation = get_annotation(user, note.annotation_id)
     except NotFound:
         return False
+    # A copy of group text follows the copies' rule (a reader who left the group is told
+    # nothing more of it, their own notes included), as the notifications page does.
+    if not permissions.can_read_copy(user, annotation):
+        return False
     return annotation if permissions.can_see_body(user, annotation) else None
 
 

@@ -18,6 +18,7 @@ from app.models import OutboxMessage, OutboxStatus
 from app.models.base import utcnow
 from app.services import outbox
 from app.services.errors import ValidationFailed
+from app.services.feedback import give_feedback
 from app.services.groups import assign_reading, leave_group
 from app.services.moderation import moderate_annotation
 from tests.factories import login
@@ -271,6 +272,26 @@ def test_a_note_the_reader_may_no_longer_see_is_not_mailed_at_all(
     make.groups.join(bob, group)
     root = make.groups.group_note(ann, article, group)
     make.groups.group_note(bob, article, group, parent=root, body="Secret reply.")
+    leave_group(ann, group)
+    db.session.commit()
+    assert deliver().sent == 0
+    assert smtp.received == []
+
+
+def test_feedback_on_your_own_group_note_is_not_mailed_after_you_leave_the_group(
+    make, smtp, deliver, mailbox_user
+) -> None:
+    # The copies' rule (notifications, excerpts, mail): group words stop once you leave, even
+    # words about your own note.
+    ann, teacher = (
+        mailbox_user("ann", feedback="immediately"),
+        make.user("teach", role="instructor"),
+    )
+    article = make.article()
+    group = make.groups.group(teacher, "Seminar", articles=(article,))
+    make.groups.join(ann, group)
+    mine = make.groups.group_note(ann, article, group)
+    give_feedback(teacher, mine, "Marker-word: sharpen the claim.")
     leave_group(ann, group)
     db.session.commit()
     assert deliver().sent == 0
