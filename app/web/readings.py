@@ -21,6 +21,7 @@ from app.uploads import takes_article
 from app.web.actions import require_user
 from app.web.blueprint import bp, viewer
 from app.web.forms import add_errors
+from app.web.present import Viewing
 from app.web.reading_forms import MARKUPS, PublishForm, ReattachForm, ReviseForm, SourceForm
 
 bp.add_app_template_global(permissions.can_add_article, "can_add_article")
@@ -171,6 +172,7 @@ def article_health(slug: str) -> Any:
         article=article,
         revision=revisions.latest_revision(article),
         orphans=revisions.list_orphans(user, article),
+        orphan_view=Viewing(user),
         blocks=reading.list_blocks(article),
         form=ReattachForm(formdata=None),
     )
@@ -248,6 +250,7 @@ def article_extras(user: Any, article: Article) -> dict[str, Any]:
         "can_revise": permissions.can_revise_article(user, article),
         "can_health": revised and permissions.can_view_health(user, article),
         "orphans": orphans,
+        "orphan_view": Viewing(user),  # bodies or placeholders, as the policy says
         "reattachable": {
             a.id for a in orphans if permissions.can_reattach_annotation(user, a, article)
         },

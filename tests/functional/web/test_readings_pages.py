@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Annotation, Article, Block, Reading, User
 from app.services import reading
-from app.services.annotations import Quote
+from app.services.annotations import Quote, delete_annotation
 from tests.functional.web.page import parse
 
 SOURCE = """# Reading Week
@@ -150,6 +150,23 @@ def test_editing_makes_a_revision_reports_it_and_lists_the_orphan(signed_in, mak
     assert "No longer in the text" in orphans.text
     assert "Originally quoted: “all is well”" in orphans.text
     assert not page.has(cls="block", id="p-the-third-paragraph")  # no ghost paragraph
+
+
+def test_an_orphan_s_words_show_only_to_whom_the_policy_shows_them(signed_in, make) -> None:
+    # The health page (its owner) and the article's end list orphans: a deleted one is a
+    # placeholder there as everywhere, its author included.
+    client = signed_in(make.user("teacher", role="instructor"))
+    _response, note, _keep = _revised_with_orphan(client, make)
+    note = db.session.get(Annotation, note.id)
+    note.body, note.body_html = "Marker-word gone.", "<p>Marker-word gone.</p>"
+    delete_annotation(db.session.get(User, note.author_id), note)
+    db.session.commit()
+    for path in ("/articles/reading-week/health", "/articles/reading-week"):
+        for reader in (client, signed_in(db.session.get(User, note.author_id))):
+            html = reader.get(path).get_data(as_text=True)
+            assert "Marker-word" not in html, path
+    health = parse(client.get("/articles/reading-week/health").get_data(as_text=True))
+    assert health.find(cls="placeholder").text.strip() == "[deleted]"
 
 
 def test_an_orphan_is_re_attached_from_the_health_page(signed_in, make) -> None:
