@@ -37,6 +37,10 @@ class BoundedFormParser(FormDataParser):
         content_length: int | None,
         options: dict[str, str],
     ) -> Any:
+        # Werkzeug's own first check, kept: MAX_FORM_MEMORY_SIZE bounds a url-encoded form too.
+        limit = self.max_form_memory_size
+        if limit is not None and content_length is not None and content_length > limit:
+            raise RequestEntityTooLarge()
         try:
             items = parse_qsl(
                 stream.read().decode(),

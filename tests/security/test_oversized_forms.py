@@ -35,6 +35,17 @@ def test_a_form_within_the_limit_is_read(app: Flask, client: FlaskClient, make) 
     assert "do not match" in parse(answer.data).text
 
 
+def test_a_form_over_the_form_memory_limit_is_a_413_before_it_is_read(
+    app: Flask, client: FlaskClient
+) -> None:
+    # Under MAX_CONTENT_LENGTH (1 MiB) but over MAX_FORM_MEMORY_SIZE (512 KiB): one big field.
+    size = app.config["MAX_FORM_MEMORY_SIZE"] + 1024
+    assert size < app.config["MAX_CONTENT_LENGTH"]
+    answer = client.post("/login", data="username=" + "a" * size,
+                         content_type="application/x-www-form-urlencoded")  # fmt: skip
+    assert answer.status_code == 413
+
+
 def test_the_api_refuses_a_form_body_as_before(client: FlaskClient) -> None:
     answer = client.post("/api/v1/groups/join", data=_fields(5000),
                          content_type="application/x-www-form-urlencoded")  # fmt: skip

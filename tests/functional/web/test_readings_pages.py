@@ -62,6 +62,17 @@ def test_the_preview_shows_the_blocks_the_repairs_and_what_was_dropped(signed_in
     assert db.session.scalar(select(Article.id)) is None  # a preview stores nothing
 
 
+def test_a_pasted_article_larger_than_an_ordinary_form_is_previewed(app, signed_in, make) -> None:
+    # Article pages take up to 2 MiB of text (app/uploads.py), past the 512 KiB other forms get.
+    client = signed_in(make.user("teacher", role="instructor"))
+    paragraph = "A long reading goes on and on, as long readings do. " * 20
+    source = "# Long\n\n" + "\n\n".join([paragraph] * 1200)
+    assert app.config["MAX_FORM_MEMORY_SIZE"] < len(source) < 2 * 1024 * 1024
+    response = client.post("/articles/new", data={"source": source, "markup": "md"})
+    assert response.status_code == 200
+    assert "A long reading goes on" in response.get_data(as_text=True)
+
+
 def test_an_uploaded_html_page_is_previewed_with_what_was_left_out(signed_in, make) -> None:
     client = signed_in(make.user("teacher", role="instructor"))
     upload = (io.BytesIO(HTML.encode()), "saved.html")
