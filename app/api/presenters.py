@@ -148,10 +148,12 @@ def present_revision(revision: ArticleRevision) -> Json:
 def present_health(
     revision: ArticleRevision | None, orphans: Iterable[Annotation], viewer: User | None
 ) -> Json:
+    notes = list(orphans)
+    marked = helpful.marked_ids(viewer, [a.id for a in notes])  # one query for the list
     return {
         "revision": revision.number if revision else 0,
         "report": present_report(revision.report if revision else {}),
-        "orphaned": [present_annotation(a, viewer) for a in orphans],
+        "orphaned": [present_annotation(a, viewer, marked) for a in notes],
     }
 
 
@@ -196,9 +198,9 @@ def present_annotation(
     }
 
 
-def present_search_hit(hit: Hit, viewer: User | None) -> Json:
+def present_search_hit(hit: Hit, viewer: User | None, marked: Collection[int]) -> Json:
     """An annotation found by a search, with its highlighted snippet."""
-    return {**present_annotation(hit.annotation, viewer), "snippet": hit.snippet}
+    return {**present_annotation(hit.annotation, viewer, marked), "snippet": hit.snippet}
 
 
 def present_passage(passage: Passage) -> Json:

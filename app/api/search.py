@@ -13,7 +13,7 @@ from app.api.openapi import operation
 from app.api.pagination import encode_cursor
 from app.api.presenters import Json, present_passage, present_search_hit
 from app.api.schemas import SearchPage, SearchQuery
-from app.services import search
+from app.services import helpful, search
 
 bp = Blueprint("search", __name__)
 
@@ -55,7 +55,9 @@ def search_page(user: Any, q: str, where: search.SearchFilter, offset: int, limi
         # Nothing to search for finds nothing: the document allows any text (see SearchText).
         return {"items": [], "next": None}
     hits = search.search_annotations(user, q, where, offset, limit + 1)
+    shown = hits[:limit]
+    marked = helpful.marked_ids(user, (h.annotation.id for h in shown))  # one query a page
     return {
-        "items": [present_search_hit(h, user) for h in hits[:limit]],
+        "items": [present_search_hit(h, user, marked) for h in shown],
         "next": encode_cursor(offset + limit) if len(hits) > limit else None,
     }

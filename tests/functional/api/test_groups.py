@@ -410,3 +410,15 @@ def test_group_detail_and_list_queries_do_not_grow_with_members_or_readings(
         return len(detail), len(listing)
 
     assert measure(2) == measure(25)
+
+
+def test_a_token_speaks_alone_even_beside_another_account_s_session_cookie(
+    client, make, bearer, sign_in
+) -> None:
+    # Loaders judge the API's caller (the token), not Flask-Login's user (the cookie's).
+    teacher = make.user("teach", role="instructor")
+    group = make.groups.group(teacher, "Seminar")
+    sign_in(client, make.user("outsider"))
+    assert client.get(f"/api/v1/groups/{group.slug}").status_code == 404
+    answer = client.get(f"/api/v1/groups/{group.slug}", headers=bearer(teacher))
+    assert answer.status_code == 200

@@ -174,3 +174,24 @@ def test_the_database_keeps_the_index_itself_at_the_head_migration(app_ctx) -> N
         found = db.session.execute(text("SELECT indexname FROM pg_indexes")).scalars()
         expected = {"ix_annotations_body_fts", "ix_blocks_text_fts"}
     assert expected <= set(found)
+
+
+def test_a_page_of_results_costs_the_same_statements_for_two_hits_or_twelve(
+    room: Classroom, count_queries
+) -> None:
+    # Helpful marks are read once a page, not once a hit.
+    def statements() -> tuple[int, int]:
+        with count_queries() as queries:
+            page = _search(room, "zebra", room.teacher)
+        return len(page["items"]), len(queries)
+
+    for _ in range(2):
+        room.post_note(room.student, "A zebra crossed.")
+    statements()  # the caller's first request reads its token once
+    few, few_statements = statements()
+    for _ in range(10):
+        room.post_note(room.student, "Another zebra crossed.")
+    statements()  # (each measure after one warm request, as above)
+    many, many_statements = statements()
+    assert (few, many) == (2, 12)
+    assert many_statements == few_statements, (few_statements, many_statements)
