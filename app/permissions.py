@@ -317,10 +317,12 @@ def can_moderate_annotation(user: Any, annotation: Annotation) -> bool:
 
 
 def can_flag_annotation(user: Any, annotation: Annotation) -> bool:
+    """A visible note someone else wrote: a placeholder (hidden, held, deleted) has nothing
+    left to flag."""
     return (
         _known(user) is not None
         and not _is_author(user, annotation)
-        and annotation.status != AnnotationStatus.DELETED
+        and annotation.status == AnnotationStatus.VISIBLE
         and annotation.visibility != Visibility.PRIVATE
         and can_view_annotation(user, annotation)
     )

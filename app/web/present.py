@@ -219,11 +219,10 @@ class Discussion(Viewing):
         )
 
     def can_flag(self, annotation: Annotation) -> bool:
-        """Moderators act on a note instead of flagging it to themselves; a placeholder (hidden,
-        held) has nothing left to flag, and a note flagged once says so instead."""
+        """Moderators act on a note instead of flagging it to themselves (placeholders: see
+        can_flag_annotation), and a note flagged once says so instead."""
         return (
-            annotation.status == AnnotationStatus.VISIBLE
-            and annotation.id not in self.flagged
+            annotation.id not in self.flagged
             and permissions.can_flag_annotation(self.viewer, annotation)
             and not self.can_moderate(annotation)
         )

@@ -192,6 +192,14 @@ def test_an_author_cannot_flag_their_own_annotation(room: Classroom) -> None:
     assert response.status_code == 403
 
 
+def test_a_hidden_placeholder_cannot_be_flagged(room: Classroom) -> None:
+    hidden = room.post(f"/annotations/{room.note.id}/moderation", room.teacher,
+                       {"action": "hide", "reason": "Off topic."})  # fmt: skip
+    assert hidden.status_code == 200
+    response = room.post(f"/annotations/{room.note.id}/flags", room.peer, {"reason": "spam"})
+    assert response.status_code == 403
+
+
 def test_approving_a_flagged_annotation_keeps_it_and_empties_the_queue(room: Classroom) -> None:
     room.post(f"/annotations/{room.note.id}/flags", room.peer, {"reason": "spam"})
     approved = _act(room, "approve", reason="It is on topic")
