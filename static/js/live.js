@@ -1,7 +1,8 @@
 // Live discussion: every few seconds the page asks the server for its article's discussion
 // version (a tiny response, 304 while nothing changed: static/js/live.js ↔ web.article_version).
 // When it rises, the page itself is fetched again and the parts that show the discussion are
-// swapped in, unless the reader is busy in them (typing, a tool open); then it is announced.
+// swapped in and what is new is announced. A part the reader is busy in (typing, a tool open) is
+// left alone and the version is not taken as seen, so the next poll brings that part in later.
 import { announce } from "./announce.js";
 
 const EVERY_MS = 4000;
@@ -37,10 +38,14 @@ function swap(old, fresh) {
   return true;
 }
 
+/** Brings in what changed; false when a region the reader is busy in had to wait. */
 function refresh(doc) {
   const before = ids(document);
-  const regions = [...document.querySelectorAll("[data-live-region][id]")];
-  for (const old of regions) swap(old, doc.getElementById(old.id));
+  let complete = true;
+  for (const old of [...document.querySelectorAll("[data-live-region][id]")]) {
+    const fresh = doc.getElementById(old.id);
+    if (fresh && !swap(old, fresh)) complete = false;
+  }
   for (const old of document.querySelectorAll("[data-counts-for]")) {
     const fresh = doc.querySelector(`[data-counts-for="${CSS.escape(old.dataset.countsFor)}"]`);
     if (fresh && !old.closest("[data-live-region]")) old.replaceWith(document.importNode(fresh, true));
@@ -56,6 +61,7 @@ function refresh(doc) {
     const n = added.length;
     announce(`${n} new note${n === 1 ? "" : "s"}${where ? ` on ${where}` : ""}.`);
   }
+  return complete;
 }
 
 async function poll(root, state) {
@@ -69,8 +75,7 @@ async function poll(root, state) {
     const page = await fetch(window.location.href, { credentials: "same-origin" });
     if (!page.ok) return;
     const doc = new DOMParser().parseFromString(await page.text(), "text/html");
-    refresh(doc);
-    state.version = version;
+    if (refresh(doc)) state.version = version;
   } catch {
     // Offline for a moment: the next poll tries again.
   }

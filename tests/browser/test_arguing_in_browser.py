@@ -110,6 +110,21 @@ def test_a_note_posted_by_someone_else_appears_live_and_is_announced(
         "document.querySelector('[data-announcer]').textContent"
         ".includes('1 new note on paragraph 1')",
     )
+
+    # While the reader types in that discussion, it is not swapped away; once they leave it,
+    # the note that waited comes in (the version was not taken as seen meanwhile).
+    page.locator("#p2").focus()
+    page.keyboard.press("c")  # the composer for the whole block (CONTRACT §7)
+    box = page.locator("#p2 form.composer textarea[name=body]").first
+    box.wait_for()
+    box.type("Half a thought")
+    later = make.annotation(ann, article, anchor="p2", kind="comment", body="Or dogs?")
+    page.wait_for_timeout(5000)  # more than one poll
+    assert page.locator(f"#p2 li[data-annotation-id='{later.id}']").count() == 0
+    assert box.input_value() == "Half a thought"
+    box.fill("")
+    box.press("Escape")  # closes the composer
+    page.locator(f"#p2 li[data-annotation-id='{later.id}']").wait_for(timeout=9000)
     assert watched.problems() == []
 
 
