@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from flask import Blueprint, Response, stream_with_context, url_for
+from flask import Blueprint, Response, stream_with_context
 from flask.typing import ResponseReturnValue
 
 from app import permissions
@@ -23,6 +23,7 @@ from app.api.schemas import (
     WebAnnotationIn,
 )
 from app.extensions import db
+from app.links import public_url_for
 from app.loaders import load_article, load_group
 from app.models import Article, Group, User
 from app.services import exports, insight, webanno
@@ -30,7 +31,6 @@ from app.services.errors import Forbidden, NotFound
 
 bp = Blueprint("insight", __name__)
 CSV = "text/csv"
-JSONLD = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 TEXT = {"type": "string"}
 
 
@@ -154,7 +154,8 @@ def annotations_json(slug: str) -> ResponseReturnValue:
 
 
 def _site() -> webanno.Site:
-    return webanno.Site(url_for("web.index", _external=True))
+    # Exported ids are meant to last: built from PUBLIC_URL, not from the request's Host.
+    return webanno.Site(public_url_for("web.index"))
 
 
 @bp.get("/articles/<slug>/annotations.jsonld")
@@ -163,7 +164,7 @@ def _site() -> webanno.Site:
     "insight",
     {200: {"type": "object", "description": "JSON-LD, context http://www.w3.org/ns/anno.jsonld."}},
     query=JsonLdQuery,
-    media=JSONLD,
+    media=webanno.JSONLD,
     description="The discussion of `group` (one the caller is in; else 404), or the public "
     f"one: visible annotations only, {webanno.PAGE_SIZE} per AnnotationPage, the first "
     "embedded; `?page=n` is page n. The kind is the motivation and `cp:stance`.",
@@ -175,8 +176,8 @@ def annotations_jsonld(slug: str) -> ResponseReturnValue:
     group = load_group(query.group) if query.group is not None else None
     scope = webanno.exported(user, article, group)
     site = _site()
-    collection = url_for(
-        "api.insight.annotations_jsonld", slug=article.slug, group=query.group, _external=True
+    collection = public_url_for(
+        "api.insight.annotations_jsonld", slug=article.slug, group=query.group
     )
     if query.page:
         doc = webanno.page_ld(scope, site, collection, query.page)
@@ -184,7 +185,7 @@ def annotations_jsonld(slug: str) -> ResponseReturnValue:
         label = f"{article.title} — {group.name if group else 'public discussion'}"
         doc = webanno.collection_ld(scope, site, collection, label)
     response = Response(_json(doc), mimetype="application/ld+json")
-    response.headers["Content-Type"] = f"{JSONLD}; charset=utf-8"
+    response.headers["Content-Type"] = f"{webanno.JSONLD}; charset=utf-8"
     response.headers["Vary"] = "Authorization, Cookie"
     return response
 

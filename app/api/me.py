@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, url_for
+from flask import Blueprint, Response
 from flask.typing import ResponseReturnValue
 
 from app import throttle
@@ -15,6 +15,7 @@ from app.api.presenters import present_me
 from app.api.schemas import DeleteMe, ExportOut, MeOut
 from app.errors import json_error
 from app.extensions import db
+from app.links import public_url_for
 from app.services import own_data, webanno
 from app.services.errors import ValidationFailed
 
@@ -51,8 +52,8 @@ def export_me() -> ResponseReturnValue:
 )
 def export_me_jsonld() -> ResponseReturnValue:
     user = require_user()
-    site = webanno.Site(url_for("web.index", _external=True))
-    collection = url_for("api.me.export_me_jsonld", _external=True)
+    site = webanno.Site(public_url_for("web.index"))
+    collection = public_url_for("api.me.export_me_jsonld")
     body = json.dumps(webanno.authored_ld(user, site, collection), ensure_ascii=False)
     response = Response(body, mimetype="application/ld+json")
     response.headers["Content-Type"] = f"{webanno.JSONLD}; charset=utf-8"

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from app import throttle
 from app.extensions import csrf, db, limiter
+from app.links import public_url_for
 from app.models import MAIL_KINDS, MailChoice, User
 from app.services import accounts, outbox, own_data, webanno
 from app.services.errors import Conflict, ValidationFailed
@@ -124,8 +125,8 @@ def export_data() -> Response:
 def export_annotations() -> Response:
     """Every note the member wrote as W3C Web Annotations (as GET /api/v1/me/export.jsonld)."""
     user: User = require_user()
-    site = webanno.Site(url_for("web.index", _external=True))
-    collection = url_for("web.export_annotations", _external=True)
+    site = webanno.Site(public_url_for("web.index"))
+    collection = public_url_for("web.export_annotations")
     return _inert_json(webanno.authored_ld(user, site, collection), webanno.JSONLD)
 
 

@@ -242,3 +242,17 @@ def test_a_quote_only_target_finds_its_paragraph(room: Classroom, make) -> None:
     made = room.get(f"/annotations/{response.get_json()['items'][0]['id']}", room.teacher)
     assert (made.get_json()["anchor"], made.get_json()["kind"]) == ("p4", "question")
     assert made.get_json()["quote"]["exact"] == "too quickly"
+
+
+def test_exported_ids_are_built_on_public_url_not_on_the_request_s_host(
+    app, room: Classroom
+) -> None:  # type: ignore[no-untyped-def]
+    # Ids are meant to last; a request that came in under another trusted name changes none.
+    app.config["PUBLIC_URL"] = "https://cp.example.edu"
+    try:
+        doc = _export(room, room.teacher)
+    finally:
+        app.config["PUBLIC_URL"] = None
+    ids = [doc["id"], *(item["id"] for item in doc["first"]["items"])]
+    assert len(ids) == 5  # the collection and its four annotations
+    assert all(i.startswith("https://cp.example.edu/") for i in ids), ids
