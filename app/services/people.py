@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app import permissions
 from app.extensions import db
-from app.models import AuditAction, AuditEntry, Role, User
+from app.models import Annotation, AnnotationStatus, AuditAction, AuditEntry, Role, User
 from app.models.base import utcnow
 from app.services import accounts, users
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -23,12 +25,26 @@ def check_manager(actor: User) -> None:
 
 def get_person(username: str) -> User:
     """A member by username (deleted accounts are no one); NotFound otherwise."""
-    user = db.session.scalar(
-        select(User).where(User.username == username.strip().lower(), User.deleted_at.is_(None))
-    )
-    if user is None:
+    user = users.get_user(username)
+    if user is None or user.deleted_at is not None:
         raise NotFound("No such member.")
     return user
+
+
+def recent_notes(viewer: Any, person: User, limit: int) -> list[Annotation]:
+    """`person`'s latest visible notes that `viewer` may see, newest first."""
+    return list(
+        db.session.scalars(
+            select(Annotation)
+            .where(
+                Annotation.author_id == person.id,
+                Annotation.status == AnnotationStatus.VISIBLE,
+                permissions.visible_annotations(viewer),
+            )
+            .order_by(Annotation.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def search_users(

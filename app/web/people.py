@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app import permissions
-from app.extensions import db
-from app.models import Annotation, AnnotationStatus, Role, User
+from app.models import Role, User
 from app.routing import id_arg
 from app.services import people
 from app.web.account_forms import SearchForm
@@ -25,17 +23,8 @@ RECENT = 20
 def person(username: str) -> str:
     """Who a member is and their latest notes that the viewer may see."""
     user = people.get_person(username)
-    notes = db.session.scalars(
-        select(Annotation)
-        .where(
-            Annotation.author_id == user.id,
-            Annotation.status == AnnotationStatus.VISIBLE,
-            permissions.visible_annotations(viewer()),
-        )
-        .order_by(Annotation.id.desc())
-        .limit(RECENT)
-    )
-    return render_template("people/person.html", person=user, notes=list(notes))
+    notes = people.recent_notes(viewer(), user, RECENT)
+    return render_template("people/person.html", person=user, notes=notes)
 
 
 def _require_admin() -> User:
@@ -61,17 +50,13 @@ def admin_people() -> str:
     )  # fmt: skip
 
 
-def _subject(username: str) -> User:
-    return people.get_person(username)
-
-
 def _back() -> str:
     return url_for("web.admin_people", q=request.args.get("q") or None)
 
 
 @bp.post("/admin/people/<username>/role")
 def admin_set_role(username: str) -> Response:
-    admin, subject = _require_admin(), _subject(username)
+    admin, subject = _require_admin(), people.get_person(username)
     form = RoleForm()
 
     def change() -> str:
@@ -83,7 +68,7 @@ def admin_set_role(username: str) -> Response:
 
 @bp.post("/admin/people/<username>/disable")
 def admin_disable(username: str) -> Response:
-    admin, subject = _require_admin(), _subject(username)
+    admin, subject = _require_admin(), people.get_person(username)
 
     def disable() -> str:
         people.disable_account(admin, subject)
@@ -94,7 +79,7 @@ def admin_disable(username: str) -> Response:
 
 @bp.post("/admin/people/<username>/enable")
 def admin_enable(username: str) -> Response:
-    admin, subject = _require_admin(), _subject(username)
+    admin, subject = _require_admin(), people.get_person(username)
 
     def enable() -> str:
         people.enable_account(admin, subject)
@@ -105,7 +90,7 @@ def admin_enable(username: str) -> Response:
 
 @bp.post("/admin/people/<username>/reset")
 def admin_send_reset(username: str) -> Response:
-    admin, subject = _require_admin(), _subject(username)
+    admin, subject = _require_admin(), people.get_person(username)
 
     def send() -> str:
         people.send_reset_link(admin, subject)
