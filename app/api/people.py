@@ -7,7 +7,6 @@ from operator import attrgetter
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
-from app import permissions
 from app.api.auth import require_user
 from app.api.inputs import json_body, query_args
 from app.api.openapi import operation
@@ -22,9 +21,9 @@ from app.api.schemas import (
     UserPatch,
 )
 from app.extensions import db
-from app.models import Article, Group
+from app.loaders import load_article, load_group
 from app.services import mentions, people
-from app.services.errors import NotFound, ValidationFailed
+from app.services.errors import ValidationFailed
 
 bp = Blueprint("people", __name__)
 
@@ -77,14 +76,7 @@ def update_user(username: str) -> ResponseReturnValue:
 def mentionable() -> ResponseReturnValue:
     user = require_user()
     query = query_args(MentionFilters)
-    group = article_id = None
-    if query.group:
-        group = db.session.scalar(db.select(Group).where(Group.slug == query.group))
-        if group is None or not permissions.can_view_group(user, group):
-            raise NotFound("No such group.")
-    elif query.article:
-        article_id = db.session.scalar(db.select(Article.id).where(Article.slug == query.article))
-        if article_id is None:
-            raise NotFound("No such article.")
+    group = load_group(query.group) if query.group else None  # 404 to outsiders
+    article_id = load_article(query.article).id if query.article and group is None else None
     found = mentions.mentionable(user, query.q, group, article_id)
     return {"items": [present_author(u) for u in found]}
