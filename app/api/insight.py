@@ -128,8 +128,8 @@ EXPORT_TEXT = (
 )
 def annotations_csv(slug: str) -> ResponseReturnValue:
     query = query_args(ExportQuery)
-    article, group, _ = _exporting(slug, query.group)
-    scope = exports.discussion_scope(group, article)
+    article, group, user = _exporting(slug, query.group)
+    scope = exports.discussion_scope(user, group, article)
     name = f"{article.slug}-{group.slug if group else 'public'}-annotations.csv"
     return _download(exports.annotations_csv(scope), CSV, name)
 
@@ -146,8 +146,8 @@ def annotations_csv(slug: str) -> ResponseReturnValue:
 )
 def annotations_json(slug: str) -> ResponseReturnValue:
     query = query_args(ExportQuery)
-    article, group, _ = _exporting(slug, query.group)
-    scope = exports.discussion_scope(group, article)
+    article, group, user = _exporting(slug, query.group)
+    scope = exports.discussion_scope(user, group, article)
     about = {"article": article.slug, "group": group.slug if group else None}
     name = f"{article.slug}-{group.slug if group else 'public'}-annotations.json"
     return _download(exports.annotations_json(scope, about), "application/json", name)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import aliased
 
+from app import permissions
 from app.extensions import db
 from app.models import (
     Annotation,
@@ -113,15 +114,19 @@ def gradebook_rows(report: Participation) -> Iterator[list[Any]]:
         ]
 
 
-def discussion_scope(group: Group | None, article: Article | None = None) -> ColumnElement[bool]:
+def discussion_scope(
+    user: Any, group: Group | None, article: Article | None = None
+) -> ColumnElement[bool]:
     """A whole discussion as its moderators see it: a group's, or the public one (never the
-    private notes, which are their authors' alone); deleted annotations are left out."""
+    private notes, which are their authors' alone); deleted annotations are left out. Bounded
+    by what `user` may know of (the policy's list filter), as every list is."""
     where = (
         Annotation.group_id == group.id
         if group is not None
         else Annotation.visibility == Visibility.PUBLIC
     )
     where = where & (Annotation.status != AnnotationStatus.DELETED)
+    where = where & permissions.visible_annotations(user)
     return where & (Annotation.article_id == article.id) if article is not None else where
 
 

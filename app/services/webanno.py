@@ -23,20 +23,17 @@ from app.extensions import db
 from app.models import (
     Annotation,
     AnnotationKind,
-    AnnotationStatus,
     Article,
     Block,
     Group,
     Membership,
     MembershipStatus,
     User,
-    Visibility,
 )
 from app.models.annotation import MAX_BODY
-from app.services import reading
+from app.services import exports, reading
 from app.services.annotations import NewAnnotation, Quote, post_annotation
 from app.services.errors import Forbidden, ValidationFailed
-from app.services.exports import iso
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 JSONLD = f'application/ld+json; profile="{ANNO_CONTEXT}"'  # the media type of an export
@@ -76,18 +73,8 @@ class Site:
 
 def exported(user: Any, article: Article, group: Group | None) -> ColumnElement[bool]:
     """A discussion's annotations that `user` may read in full: the group's or the public one
-    (private notes are never part of a discussion's export)."""
-    scope = (
-        Annotation.group_id == group.id
-        if group is not None
-        else Annotation.visibility == Visibility.PUBLIC
-    )
-    return (
-        (Annotation.article_id == article.id)
-        & scope
-        & permissions.counted_annotations(user)
-        & (Annotation.status == AnnotationStatus.VISIBLE)
-    )
+    (private notes are never part of a discussion's export), visible ones only."""
+    return exports.discussion_scope(user, group, article) & permissions.counted_annotations(user)
 
 
 def quote_position(text: str, exact: str, prefix: str, suffix: str) -> tuple[int, int] | None:
@@ -108,8 +95,8 @@ def annotation_ld(note: Annotation, site: Site) -> dict[str, Any]:
         "type": "Annotation",
         "motivation": "replying" if reply else MOTIVATION[AnnotationKind(note.kind)],
         "cp:stance": note.kind,
-        "created": iso(note.created_at),
-        "modified": iso(note.updated_at),
+        "created": exports.iso(note.created_at),
+        "modified": exports.iso(note.updated_at),
         "creator": {
             "type": "Person",
             "nickname": note.author.username,
