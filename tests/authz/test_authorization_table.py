@@ -70,6 +70,24 @@ def note(w: World) -> int:
     return w.note.id
 
 
+def _answer_to_question(w: World) -> int:
+    """A member's reply to the author's question in the group: what "mark as the answer" acts on
+    (the question's author and the group's moderators may mark it)."""
+    from app.services.annotations import NewAnnotation, post_annotation
+
+    question = post_annotation(
+        w.users["author"], w.article,
+        NewAnnotation("p2", "question", "Why?", group_slug=w.group.slug),
+    )  # fmt: skip
+    reply = post_annotation(
+        w.users["member"],
+        w.article,
+        NewAnnotation("p2", "comment", "Because.", parent_id=question.id),
+    )
+    factories.db.session.commit()
+    return reply.id
+
+
 def _public_log_entry(w: World) -> int:
     """An admin's hide of a public note: an entry of the public discussion's log, made afresh."""
     from app.services.moderation import moderate_annotation
@@ -482,8 +500,17 @@ WEB_ROWS: list[Row] = [
     Row(
         "web.mark_answer",
         "POST",
-        lambda w: f"/annotations/{note(w)}/answer",
-        group_readers(302, anonymous=LOGIN),
+        lambda w: f"/annotations/{_answer_to_question(w)}/answer",
+        _table(
+            anonymous=LOGIN,
+            member=403,
+            author=302,
+            other_member=404,
+            instructor=302,
+            other_instructor=404,
+            admin=302,
+            suspended=403,
+        ),
     ),
     Row(
         "web.moderate_annotation",
