@@ -11,7 +11,13 @@ from app.extensions import limiter
 from app.models import AnnotationKind, AnnotationStatus
 from app.services import annotations, argument, groups, helpful, reading
 from app.web.actions import back_to, require_user, run_action
-from app.web.articles import discussion_scope, in_context, selected_group, switcher
+from app.web.articles import (
+    discussion_scope,
+    in_context,
+    requested_sort,
+    selected_group,
+    switcher,
+)
 from app.web.blueprint import bp, viewer
 from app.web.forms import ToggleForm
 from app.web.present import Viewing
@@ -70,7 +76,7 @@ def article_notes(slug: str) -> tuple[str, int]:
     discussion, sorted, each opening in context (as Hypothesis's sidebar does)."""
     user, article = viewer(), reading.get_article(slug)
     kind, author = request.args.get("kind", ""), request.args.get("author", "").strip()
-    where, sort = request.args.get("in", ""), _sort(request.args.get("sort", ""))
+    where, sort = request.args.get("in", ""), requested_sort() or reading.Sort.DOCUMENT
     choices = groups.groups_reading(user, article) if user.is_authenticated else []
     error = None
     if kind and kind not in set(AnnotationKind):

@@ -54,7 +54,7 @@ def article(slug: str) -> ResponseReturnValue:
     if number is not None and number != article.revision:
         return readings.render_revision(article, number)
     group = selected_group()
-    sort = _requested_sort()
+    sort = requested_sort()
     page = {
         "article": article,
         "group": group,
@@ -179,7 +179,7 @@ def render_block_page(
     """
     user, scope = viewer(), discussion_scope(group)
     notes = reading.block_discussion(user, block, scope)
-    sort = _requested_sort()
+    sort = requested_sort()
     threads = reading.build_threads(notes, sort, block)
     ctx = Discussion(
         user,
@@ -213,7 +213,7 @@ def render_block_page(
     return page, status
 
 
-def _requested_sort() -> reading.Sort | None:
+def requested_sort() -> reading.Sort | None:
     """`?sort=`; anything unknown is the default order (pinned, then oldest first)."""
     raw = request.args.get("sort", "")
     return reading.Sort(raw) if raw in set(reading.Sort) else None

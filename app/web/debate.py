@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from flask import request
 
 from app.models import Annotation, AnnotationKind, AnnotationStatus
+from app.routing import parse_id
 from app.services.reading import ThreadNode
 
 # The columns, in the order they are drawn: how a reply relates to what it answers.
@@ -80,7 +81,7 @@ class DebateView:
 
     @staticmethod
     def verb(kind: str) -> str:
-        return VERBS.get(AnnotationKind(kind), kind) if kind in set(AnnotationKind) else kind
+        return VERBS.get(kind, kind)  # StrEnum keys: a kind's string finds its member
 
 
 def _path(nodes: list[ThreadNode], target: int) -> list[ThreadNode]:
@@ -99,8 +100,8 @@ def requested_view(threads: list[ThreadNode]) -> DebateView | None:
     if request.args.get("view") != "debate":
         return None
     quote = request.args.get("quote") or None
-    raw = request.args.get("focus", "")
-    path = _path(threads, int(raw)) if raw.isdigit() else []
+    focus_id = parse_id(request.args.get("focus"))
+    path = _path(threads, focus_id) if focus_id is not None else []
     if path:
         focus = path[-1]
         return DebateView(focus.replies, focus, [n.annotation for n in path[:-1]], None)
