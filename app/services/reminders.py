@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -18,6 +18,10 @@ from app.models import (
     User,
 )
 from app.services.notifications import notify
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def _members(group_id: int) -> list[int]:
@@ -50,14 +54,20 @@ def notify_due_tomorrow(today: date) -> int:
     told = 0
     for reading, group, article in due:
         message = f"Due tomorrow ({reading.due_on:%A %d %B}) in {group.name}: {article.title}."
+        members = _members(group.id)
+        # Told already: among this group's members, since the day before (not every reminder
+        # ever sent, which grows for ever).
         already = set(
             db.session.scalars(
                 select(Notification.user_id).where(
-                    Notification.kind == NotificationKind.DUE, Notification.message == message
+                    Notification.user_id.in_(members),
+                    Notification.kind == NotificationKind.DUE,
+                    Notification.message == message,
+                    Notification.created_at >= _start_of(today - timedelta(days=1)),
                 )
             )
         )
-        for user_id in _members(group.id):
+        for user_id in members:
             if user_id not in already:
                 told += notify(user_id, NotificationKind.DUE, message) is not None
     db.session.flush()
