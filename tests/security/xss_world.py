@@ -151,10 +151,11 @@ def build_xss_world(make: type[Factories]) -> XssWorld:
               for p in payloads],
         "o": [_post(author, bodies, "p4", p.block("o"), group=group) for p in payloads],
     }  # fmt: skip
-    # Hidden first, then flagged: a flag on a hidden note still waits in the queue.
+    # Flagged while visible (a hidden placeholder cannot be flagged), then locked with a reason:
+    # a lock leaves the flags waiting in the queue and its reason in the log.
     for p, note in zip(payloads, notes["o"], strict=True):
-        moderation.moderate_annotation(teach, note, "hide", p.line("m"))
         moderation.flag_annotation(flagger, note, "other", p.line("f"))
+        moderation.moderate_annotation(teach, note, "lock", p.line("m"))
         feedback.give_feedback(teach, note, p.block("k"))
     named, notes["n"] = _named_users(payloads, bodies, group)
     named_groups = [groups.create_group(teach, p.line("g", groups.MAX_NAME)) for p in payloads]
