@@ -8,12 +8,13 @@ group's active members (and site admins); a private note only for its author. A 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import g, has_app_context
 from sqlalchemy import ColumnElement, Select, and_, event, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.extensions import db
 from app.models import (
@@ -31,6 +32,19 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.errors import Forbidden
+
+
+@dataclass(frozen=True)
+class Everyone:
+    """Every reader of one discussion at once: the public one (`group_id` None) or a group's.
+
+    The shared layer of a reading page is drawn for it (app/web/caching.py) and served to each
+    of those readers, so it sees what every one of them sees and nothing more: no held note,
+    no hidden note's words, no private note. It is nobody in particular, so every check about
+    a person (author, member, moderator) answers no, as for a signed-out reader.
+    """
+
+    group_id: int | None = None
 
 
 def _known(user: Any) -> User | None:
@@ -59,9 +73,10 @@ def _memberships(user: User) -> dict[int, Membership]:
     cache: dict[int, dict[int, Membership]] = g.setdefault(_CACHE, {})
     if user.id not in cache:
         rows = db.session.scalars(
-            select(Membership).where(
-                Membership.user_id == user.id, Membership.status == MembershipStatus.ACTIVE
-            )
+            select(Membership)
+            # With their groups: a group page finds its group here (my_group) at no cost.
+            .options(joinedload(Membership.group))
+            .where(Membership.user_id == user.id, Membership.status == MembershipStatus.ACTIVE)
         )
         cache[user.id] = {m.group_id: m for m in rows}
     return cache[user.id]
@@ -104,6 +119,8 @@ def visible_annotations(user: Any) -> ColumnElement[bool]:
     public = and_(
         Annotation.visibility == Visibility.PUBLIC, Annotation.status != AnnotationStatus.PENDING
     )
+    if isinstance(user, Everyone):
+        return public if user.group_id is None else _shared_in_group(user.group_id)
     known = _known(user)
     if known is None:
         return public
@@ -119,6 +136,15 @@ def visible_annotations(user: Any) -> ColumnElement[bool]:
         ),
     )
     return or_(Annotation.author_id == known.id, public, member_of)
+
+
+def _shared_in_group(group_id: int) -> ColumnElement[bool]:
+    """What every active member of the group sees of its discussion (held notes excepted)."""
+    return and_(
+        Annotation.visibility == Visibility.GROUP,
+        Annotation.group_id == group_id,
+        Annotation.status != AnnotationStatus.PENDING,
+    )
 
 
 def visible_copies(user: Any) -> ColumnElement[bool]:
@@ -156,6 +182,20 @@ def visible_groups(user: Any) -> ColumnElement[bool]:
 def can_create_group(user: Any) -> bool:
     known = _known(user)
     return known is not None and known.role in (Role.INSTRUCTOR, Role.ADMIN)
+
+
+def my_group(user: Any, slug: str) -> Group | None:
+    """The group with this slug among the user's active memberships (read with them)."""
+    known = _known(user)
+    if known is None:
+        return None
+    return next((m.group for m in _memberships(known).values() if m.group.slug == slug), None)
+
+
+def sees_the_shared_layer(user: Any, group: Group | None) -> bool:
+    """Whether the reader sees the discussion as every reader of it does (their own notes and
+    controls aside): anyone but its moderators, who also see held notes and hidden words."""
+    return not can_moderate_group(user, group)
 
 
 def can_view_group(user: Any, group: Group) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, g, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter
 
@@ -94,3 +94,33 @@ CONVERTERS: dict[str, type[BaseConverter]] = {"id": IdConverter, "group": GroupS
 def init_app(app: Flask) -> None:
     """Register the converters; runs before any blueprint whose routes use them."""
     app.url_map.converters.update(CONVERTERS)
+
+
+_SENTINEL = MAX_ID  # an id no route argument is built with by chance
+
+
+def url_with_id(endpoint: str, ident: int, **args: str) -> str:
+    """`url_for(endpoint, <its id argument>=ident, **args)` without building a URL per call: the
+    URL is built once per request with a stand-in id, which is then replaced. Pages that draw
+    a link for each of hundreds of notes use this."""
+    key = (endpoint, tuple(sorted(args.items())))
+    patterns: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, str]] = g.setdefault(
+        "_cp_url_patterns", {}
+    )
+    if key not in patterns:
+        rule_args = _id_argument(endpoint)
+        head, _, tail = url_for(endpoint, **{rule_args: _SENTINEL}, **args).partition(
+            str(_SENTINEL)
+        )
+        patterns[key] = (head, tail)
+    head, tail = patterns[key]
+    return f"{head}{ident}{tail}"
+
+
+def _id_argument(endpoint: str) -> str:
+    """The name of the endpoint's one id argument (`annotation_id`, ...)."""
+    for rule in current_app.url_map.iter_rules(endpoint):
+        ids = [name for name in rule.arguments if name.endswith("_id")]
+        if len(ids) == 1:
+            return ids[0]
+    raise LookupError(f"{endpoint} takes no single id")

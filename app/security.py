@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, g, request
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import get_host
@@ -43,7 +43,28 @@ def _headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    _cache_policy(response)
     return response
+
+
+def _cache_policy(response: Response) -> None:
+    """Who may keep a response, unless its view said: a signed-in reader's is theirs alone
+    (`private`), and a page holding a CSRF token (every signed-in page, sign-in forms) is
+    kept by no one (`no-store`). Only views that draw the same page for everyone (the
+    anonymous reading pages, app/web/caching.py) make theirs `public`."""
+    if "Cache-Control" in response.headers or request.endpoint == "static":
+        return
+    holds_token = "csrf_token" in g  # Flask-WTF keeps the request's token there once drawn
+    if holds_token and response.mimetype == "text/html":
+        response.headers["Cache-Control"] = "no-store"
+    elif holds_token or _signed_in():
+        response.headers["Cache-Control"] = "private"
+        response.vary.add("Cookie")
+
+
+def _signed_in() -> bool:
+    user = g.get("_login_user")  # Flask-Login's, once loaded; not loading it here
+    return user is not None and getattr(user, "is_authenticated", False)
 
 
 def _refuse_nul() -> None:

@@ -100,7 +100,9 @@ def create_group(actor: User, name: str) -> Group:
 
 def get_group(actor: object, slug: str) -> Group:
     """The group if `actor` may see it; NotFound for everyone else (its existence is private)."""
-    group = db.session.scalar(select(Group).where(Group.slug == slug))
+    group = permissions.my_group(actor, slug) or db.session.scalar(
+        select(Group).where(Group.slug == slug)
+    )
     if group is None or not permissions.can_view_group(actor, group):
         raise NotFound("No such group.")
     return group

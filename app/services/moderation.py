@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import String, and_, cast, func, literal, null, or_, select, union_all, update
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app import permissions
@@ -30,6 +30,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.services import notifications
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.groups import restore_member
 from app.services.notifications import notify
@@ -442,14 +443,30 @@ def queue_size(actor: User) -> int:
 def queue_sizes(actor: User) -> dict[str | None, int]:
     """How many items wait in each queue `actor` works, by group slug (None: the public
     queue, for admins), in one query; queues with nothing waiting are left out."""
-    rows = db.session.execute(
-        select(Group.slug, func.count())
+    return header_counts(actor, unread=False)[1]
+
+
+def header_counts(actor: User, unread: bool = True) -> tuple[int, dict[str | None, int]]:
+    """What the site header tells a signed-in reader, in one statement: their unread
+    notifications, and the items waiting in each queue they work (as queue_sizes)."""
+    queues = (
+        select(literal("queue").label("what"), Group.slug, func.count())
         .select_from(Annotation)
         .outerjoin(Group, Group.id == Annotation.group_id)
         .where(*_waiting_in_queues_of(actor))
         .group_by(Group.slug)
     )
-    return {slug: int(n) for slug, n in rows}
+    stmt: Any = queues
+    if unread:
+        counted = notifications.unread_select(actor).subquery()
+        stmt = union_all(select(literal("unread"), cast(null(), String), counted.c[0]), queues)
+    found, sizes = 0, {}
+    for what, slug, n in db.session.execute(stmt):
+        if what == "unread":
+            found = int(n)
+        else:
+            sizes[slug] = int(n)
+    return found, sizes
 
 
 def _in_log_of(group: Group | None) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app import permissions
@@ -90,13 +90,13 @@ def list_notifications(
 
 
 def unread_count(user: User) -> int:
-    return int(
-        db.session.scalar(
-            select(func.count()).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None), _readable(user)
-            )
-        )
-        or 0
+    return int(db.session.scalar(unread_select(user)) or 0)
+
+
+def unread_select(user: User) -> Select[tuple[int]]:
+    """The statement counting the user's unread notifications (the header joins it to others)."""
+    return select(func.count()).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None), _readable(user)
     )
 
 

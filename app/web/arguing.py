@@ -11,16 +11,16 @@ from app.extensions import limiter
 from app.models import AnnotationKind, AnnotationStatus
 from app.services import annotations, argument, groups, helpful, reading
 from app.web.actions import back_to, require_user, run_action
-from app.web.articles import (
+from app.web.blueprint import bp, viewer
+from app.web.forms import ToggleForm
+from app.web.present import Viewing
+from app.web.reading_scope import (
     discussion_scope,
     in_context,
     requested_sort,
     selected_group,
     switcher,
 )
-from app.web.blueprint import bp, viewer
-from app.web.forms import ToggleForm
-from app.web.present import Viewing
 
 
 @bp.post("/annotations/<id:annotation_id>/helpful")

@@ -4,41 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, redirect, render_template, request, url_for
+from flask import jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from app.loaders import load_group
-from app.models import Annotation, Article, Block, Group
+from app.models import Article, Block, Group
+from app.permissions import Everyone
 from app.routing import id_arg, parse_id
-from app.services import annotations, feedback, groups, helpful, reading
+from app.services import annotations, feedback, helpful, reading
+from app.services.personal import personal_layer
 from app.web import caching, debate, readings
 from app.web.blueprint import bp, viewer
-from app.web.present import Aside, BlockView, Discussion, Switcher, posting_closed
-
-
-def selected_group() -> Group | None:
-    """The group whose discussion the page shows: `?group=<slug>`, or the `group` field of a
-    posted form; None for the public discussion. A group the viewer is not in is NotFound."""
-    slug = (request.args.get("group") or request.form.get("group") or "").strip()
-    return load_group(slug) if slug else None
-
-
-def discussion_scope(group: Group | None) -> Any:
-    """One discussion at a time: the group's, or the public one with the reader's own notes."""
-    return reading.in_scope(group)
-
-
-def switcher(article: Article, group: Group | None, endpoint: str, **args: str) -> Switcher | None:
-    """The discussions the reader may switch between on this article (None: public only)."""
-    user = viewer()
-    if not user.is_authenticated:
-        return None
-    choices = groups.groups_reading(user, article)
-    if group is not None and all(g.id != group.id for g in choices):
-        choices.append(group)  # a group note's link still opens after the reading is taken off
-    return Switcher(endpoint, args, group, choices) if choices else None
+from app.web.present import Aside, BlockView, Discussion, posting_closed
+from app.web.reading_scope import (
+    discussion_scope,
+    in_context,
+    requested_sort,
+    selected_group,
+    switcher,
+)
 
 
 @bp.get("/")
@@ -55,18 +40,21 @@ def article(slug: str) -> ResponseReturnValue:
         return readings.render_revision(article, number)
     group = selected_group()
     sort = requested_sort()
+    mine = personal_layer(user, article, discussion_scope(group))
     page = {
         "article": article,
         "group": group,
         "sort": sort,
         "sorts": reading.SORT_LABELS,
         "closed": posting_closed(user, group),
-        "switcher": switcher(article, group, "web.article", slug=article.slug),
+        "switcher": switcher(article, group, "web.article", mine.groups, slug=article.slug),
         **readings.article_extras(user, article),
     }
-    if sort is None and caching.is_shared(user, group):  # anonymous, public: the kept blocks
+    if caching.shares(user, group, mine):
+        page["personal"] = mine
+        everyone = Everyone(group.id if group else None)
         return caching.shared_article_page(
-            article, page, lambda: article_views(user, article, group)
+            article, group, sort, page, lambda: article_views(everyone, article, group, sort)
         )
     return render_template(
         "articles/article.html", views=article_views(user, article, group, sort), **page
@@ -76,7 +64,8 @@ def article(slug: str) -> ResponseReturnValue:
 def article_views(
     user: Any, article: Article, group: Group | None, sort: reading.Sort | None = None
 ) -> list[BlockView]:
-    """Each block of the article with its counts, quotes and previewed threads (4 queries)."""
+    """Each block of the article with its counts, quotes and previewed threads (4 queries),
+    as `user` sees them (`Everyone`: the shared layer, with no one's controls)."""
     scope = discussion_scope(group)
     blocks = reading.list_blocks(article)
     counts, quotes = reading.counts_and_quotes(user, article, scope)
@@ -87,6 +76,7 @@ def article_views(
     asides = asides_by_anchor(article, blocks)
     numbers = reading.numbered(blocks)
     public = public_counts(user, article, group)
+    shared = isinstance(user, Everyone)
     return [
         BlockView(
             block=b,
@@ -104,6 +94,7 @@ def article_views(
                 feedback=notes,
                 marked=mine.helpful,
                 flagged=mine.flagged,
+                shared=shared,
             ),
         )
         for b in blocks
@@ -126,34 +117,29 @@ def article_version(slug: str) -> Response:
 
 def public_counts(user: Any, article: Article, group: Group | None) -> dict[int, dict[str, int]]:
     """In a group's view, what the public discussion holds per block (your own public notes
-    included), so nothing you wrote there vanishes without a trace; one query, none otherwise."""
-    return reading.block_counts(user, article, discussion_scope(None)) if group else {}
+    included), so nothing you wrote there vanishes without a trace; one query, none otherwise.
+    The shared layer counts what every reader of the public discussion sees."""
+    if group is None:
+        return {}
+    reader = Everyone(None) if isinstance(user, Everyone) else user
+    return reading.block_counts(reader, article, discussion_scope(None))
 
 
 @bp.get("/articles/<slug>/p/<anchor>")
-def block(slug: str, anchor: str) -> tuple[str, int]:
+def block(slug: str, anchor: str) -> ResponseReturnValue:
     article = reading.get_article(slug)
     block = reading.get_block(article, anchor)
-    return render_block_page(article, block, selected_group(), open_form=_requested_form())
+    group = selected_group()
+    if group is None and not viewer().is_authenticated:
+        return caching.anonymous_page(
+            article, lambda: render_block_page(article, block, None, open_form=_requested_form())[0]
+        )
+    return render_block_page(article, block, group, open_form=_requested_form())
 
 
 @bp.get("/annotations/<id:annotation_id>")
 def annotation(annotation_id: int) -> Response:
     return redirect(in_context(annotations.get_annotation(viewer(), annotation_id)))
-
-
-def note_url(slug: str, anchor: str, annotation_id: int, group: Group | None = None) -> str:
-    """The paragraph page, in the annotation's discussion, scrolled to the annotation."""
-    scope = {"group": group.slug} if group is not None else {}
-    return url_for("web.block", slug=slug, anchor=anchor, **scope) + f"#a-{annotation_id}"
-
-
-def in_context(note: Annotation) -> str:
-    """Where an annotation (loaded with its article, block and group) is shown."""
-    if note.orphaned:  # its words are gone: it is listed at the article's end
-        return url_for("web.article", slug=note.article.slug) + f"#a-{note.id}"
-    group = note.group if note.group_id is not None else None
-    return note_url(note.article.slug, note.block.anchor, note.id, group)
 
 
 def _requested_form() -> tuple[str, int] | None:
@@ -211,12 +197,6 @@ def render_block_page(
         new_form=form if open_form is None else None,
     )
     return page, status
-
-
-def requested_sort() -> reading.Sort | None:
-    """`?sort=`; anything unknown is the default order (pinned, then oldest first)."""
-    raw = request.args.get("sort", "")
-    return reading.Sort(raw) if raw in set(reading.Sort) else None
 
 
 def asides_by_anchor(article: Article, blocks: list[Block]) -> dict[str, list[Aside]]:

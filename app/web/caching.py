@@ -1,18 +1,30 @@
-"""The anonymous article page: HTTP validators (ETag, 304) and a per-worker cache of its discussion.
+"""The reading page's shared layer: HTTP validators (ETag, 304) and a per-worker cache of the
+discussion as every reader of it sees it.
 
-Every anonymous reader of an article's public discussion sees the same blocks, so that part of
-the page (nearly all of its rendering and all but one of its queries) is drawn once per
-discussion version and kept here. The rest of the page (header, flashed messages, CSRF meta
-tag) is drawn per request. Correctness never rests on the cache: its key holds the article's
-`discussion_version`, read from the database on every request and raised in the transaction
-of every write (app/services/versions.py), so a changed discussion is a new key, never a stale
-entry. Signed-in readers and group discussions are drawn afresh every time.
+Every reader of an article's discussion — the public one, or a group's — sees the same blocks,
+counts and previewed notes, except for what is theirs alone: their own notes' controls, their
+helpful marks and flags, the groups they may switch to (app/services/personal.py, one
+statement). So the blocks are drawn once per (article, discussion, order, version) for
+`permissions.Everyone` and kept here, and each reader's page is that, plus the personal layer
+drawn per request around it (header, switcher, a data island the page's script turns into
+controls). Readers for whom the shared drawing would be wrong get the page drawn in full:
+the discussion's moderators (they see held notes and hidden words) and readers with notes that
+look different to them (private, held, hidden, with feedback; `Personal.apart`).
+
+Correctness never rests on the cache: its key holds the article's `discussion_version`, read
+from the database on every request and raised in the transaction of every write
+(app/services/versions.py), so a changed discussion is a new key, never a stale entry.
 
 The cache lives in each worker process (a small LRU, bounded by entries and bytes): with N
-gunicorn workers an article is drawn up to N times per version. Relative times ("5 minutes
-ago") in a kept fragment are at most FRESH_SECONDS old: the key and the ETag both change then.
-A restore (`flask restore`) moves versions back; reload the workers after one, or for up to a
-minute a kept fragment could match a version number again.
+gunicorn workers an article is drawn up to N times per version, and two app instances agree
+because the version, not the process, decides freshness. Relative times ("5 minutes ago") in a
+kept fragment are at most FRESH_SECONDS old: the key and the ETag both change then. A restore
+(`flask restore`) moves versions back; reload the workers after one, or for up to a minute a
+kept fragment could match a version number again.
+
+HTTP: the anonymous page is the same for everyone, so a shared proxy may keep it
+(`public, max-age=0, s-maxage=SHARED_SECONDS`, revalidated with its ETag: one statement for a
+304). Signed-in pages hold a CSRF token and are `no-store` (app/security.py).
 """
 
 from __future__ import annotations
@@ -27,10 +39,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, make_response, render_template, request, session
+from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from app import permissions
 from app.models import Article
+from app.services.personal import Personal
 
 SHARED_TEMPLATE = "articles/_article_shared.html"
 FRESH_SECONDS = 60
@@ -38,20 +53,23 @@ MAX_ENTRIES = 128
 MAX_BYTES = 32 * 1024 * 1024
 ROOT = Path(__file__).resolve().parent.parent.parent
 
-Key = tuple[int, float, int, int]  # article id, created_at, discussion version, time bucket
+# (article id, created_at, group id or 0, preview order), discussion version, time bucket
+Discussion = tuple[int, float, int, str]
+Key = tuple[Discussion, int, int]
+SHARED_SECONDS = 2  # how long a shared proxy may serve an anonymous page before revalidating
 
 
 class FragmentCache:
     """A thread-safe LRU of rendered HTML, bounded by entries and total size.
 
-    Only the newest key per article is kept: once a version is superseded, its HTML can
+    Only the newest key per discussion is kept: once a version is superseded, its HTML can
     never be asked for again.
     """
 
     def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
         self.max_entries, self.max_bytes = max_entries, max_bytes
         self._items: OrderedDict[Key, Markup] = OrderedDict()
-        self._newest: dict[int, Key] = {}
+        self._newest: dict[Discussion, Key] = {}
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -114,13 +132,13 @@ def bypassed() -> Iterator[None]:
         _local.bypass = False
 
 
-def is_shared(user: Any, group: Any) -> bool:
-    """Whether the page is the one every anonymous reader gets: the public discussion."""
+def shares(user: Any, group: Any, personal: Personal) -> bool:
+    """Whether this reader's page is the shared layer plus their personal one."""
     return (
-        group is None
-        and not getattr(user, "is_authenticated", False)
-        and not getattr(_local, "bypass", False)
+        not getattr(_local, "bypass", False)
         and current_app.config.get("ARTICLE_CACHE", True)
+        and not personal.apart
+        and permissions.sees_the_shared_layer(user, group)
     )
 
 
@@ -146,45 +164,74 @@ def build_id() -> str:
     return _BUILD[0]
 
 
-def key_for(article: Article, now: float | None = None) -> Key:
+def key_for(
+    article: Article, group: Any = None, sort: str | None = None, now: float | None = None
+) -> Key:
     # created_at tells apart an article that reuses a deleted one's id (SQLite may).
     bucket = int((time.time() if now is None else now) // FRESH_SECONDS)
-    return (article.id, article.created_at.timestamp(), article.discussion_version, bucket)
+    discussion = (article.id, article.created_at.timestamp(), group.id if group else 0, sort or "")
+    return (discussion, article.discussion_version, bucket)
 
 
 def etag_for(key: Key) -> str:
-    article_id, created, version, bucket = key
-    return f"{build_id()}.{article_id}.{created:.6f}.{version}.{bucket}"
+    (article_id, created, group_id, sort), version, bucket = key
+    return f"{build_id()}.{article_id}.{created:.6f}.{group_id}.{sort}.{version}.{bucket}"
 
 
 def shared_article_page(
-    article: Article, page: dict[str, Any], views: Callable[[], list[Any]]
+    article: Article,
+    group: Any,
+    sort: str | None,
+    page: dict[str, Any],
+    views: Callable[[], list[Any]],
 ) -> Response:
-    """The anonymous article page: 304 when the reader has it, else drawn around the cached
-    discussion blocks (drawn and kept first if this version is not kept yet)."""
-    key = key_for(article)
-    etag = etag_for(key)
+    """The article page as the shared layer plus the reader's own: the blocks from the cache
+    (drawn and kept first if this version is not kept yet). An anonymous reader who has the
+    page gets a 304."""
+    key = key_for(article, group, sort)
+    if current_user.is_authenticated:
+        return _vary(make_response(_draw(key, page, views)))
+    return validated_page(etag_for(key), lambda: _draw(key, page, views))
+
+
+def anonymous_page(article: Article, draw: Callable[[], str]) -> Response:
+    """Another anonymous reading page of the article (the paragraph page): not kept here, but
+    validated by ETag and kept by shared proxies as the article page is."""
+    digest = hashlib.sha256(request.full_path.encode()).hexdigest()[:12]
+    return validated_page(f"{etag_for(key_for(article))}.{digest}", draw)
+
+
+def validated_page(etag: str, draw: Callable[[], str]) -> Response:
+    """A page every anonymous reader gets alike: 304 when the reader has it, else drawn."""
     # A pending flashed message is drawn by this page: no 304 may swallow it, and no
     # validator goes with it (else the next conditional request would get it back as a 304).
     validated = "_flashes" not in session
     if validated and request.if_none_match.contains_weak(etag):
         response = make_response("", 304)
     else:
-        kept = fragments.get(key)
-        if kept is None:
-
-            def remember(html: Markup) -> Markup:
-                return fragments.put(key, html)
-
-            body = render_template(
-                SHARED_TEMPLATE, views=views(), blocks_html=None, remember=remember, **page
-            )
-        else:
-            body = render_template(SHARED_TEMPLATE, views=(), blocks_html=kept, **page)
-        response = make_response(body)
+        response = make_response(draw())
     if validated:
         response.set_etag(etag, weak=True)
-    # Revalidate every time (cheap: one query); the same URL differs once signed in.
-    response.cache_control.no_cache = True
-    response.vary.add("Cookie")
+        # Any cache may keep it: a proxy for SHARED_SECONDS, a browser revalidating each time.
+        response.cache_control.public = True
+        response.cache_control.max_age = 0
+        response.cache_control.s_maxage = SHARED_SECONDS
+    return _vary(response)
+
+
+def _vary(response: Response) -> Response:
+    response.vary.add("Cookie")  # the same URL is another page once signed in
     return response
+
+
+def _draw(key: Key, page: dict[str, Any], views: Callable[[], list[Any]]) -> str:
+    kept = fragments.get(key)
+    if kept is not None:
+        return render_template(SHARED_TEMPLATE, views=(), blocks_html=kept, **page)
+
+    def remember(html: Markup) -> Markup:
+        return fragments.put(key, html)
+
+    return render_template(
+        SHARED_TEMPLATE, views=views(), blocks_html=None, remember=remember, **page
+    )

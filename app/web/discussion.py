@@ -13,16 +13,11 @@ from app.models import Annotation, AnnotationStatus, Article, Group, Visibility
 from app.services import annotations, reading
 from app.services.errors import Conflict, Forbidden, ValidationFailed
 from app.web.actions import back_to
-from app.web.articles import (
-    discussion_scope,
-    in_context,
-    note_url,
-    render_block_page,
-    selected_group,
-)
+from app.web.articles import render_block_page
 from app.web.blueprint import bp, viewer, wants_fragment
 from app.web.forms import AnnotationForm, EditForm, add_errors, form_errors
 from app.web.present import Discussion, safe_next
+from app.web.reading_scope import discussion_scope, in_context, note_url, selected_group
 
 # The form's mistakes, shown next to its fields; other domain errors become error pages.
 FORM_ERRORS = (ValidationFailed, Conflict)

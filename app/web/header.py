@@ -7,13 +7,13 @@ from typing import Any
 
 from flask import url_for
 
-from app.services import moderation, notifications
+from app.services import moderation
 from app.web.blueprint import bp, viewer
 
 
 class HeaderCounts:
     """Counted on first use, so a page that never shows them (an error page, a JSON fragment)
-    runs no query; each count is one query, and only for a signed-in reader."""
+    runs no query; both counts are one query, and only for a signed-in reader."""
 
     @cached_property
     def _user(self) -> Any:
@@ -21,13 +21,17 @@ class HeaderCounts:
         return user if user.is_authenticated else None
 
     @cached_property
-    def unread(self) -> int:
-        return notifications.unread_count(self._user) if self._user else 0
+    def _counts(self) -> tuple[int, dict[str | None, int]]:
+        return moderation.header_counts(self._user) if self._user else (0, {})
 
-    @cached_property
+    @property
+    def unread(self) -> int:
+        return self._counts[0]
+
+    @property
     def queues(self) -> dict[str | None, int]:
         """Waiting items by group slug (None: the public queue, for admins)."""
-        return moderation.queue_sizes(self._user) if self._user else {}
+        return self._counts[1]
 
     @property
     def waiting(self) -> int:

@@ -14,9 +14,9 @@ from app.services import groups, insight, reading, search
 from app.services.errors import Forbidden, NotFound, ValidationFailed
 from app.web import charts
 from app.web.actions import require_user
-from app.web.articles import selected_group
 from app.web.blueprint import bp, viewer
 from app.web.present import Viewing
+from app.web.reading_scope import selected_group
 
 PAGE = 20
 

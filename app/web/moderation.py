@@ -18,7 +18,6 @@ from app.services import annotations, feedback, moderation, reading
 from app.services.errors import Conflict, ValidationFailed
 from app.services.moderation import AnnotationAction
 from app.web.actions import back_to, require_user, run_action
-from app.web.articles import in_context
 from app.web.blueprint import bp, viewer
 from app.web.forms import (
     ActionForm,
@@ -29,6 +28,7 @@ from app.web.forms import (
     hide_reason,
 )
 from app.web.present import ACTION_LABELS, Viewing
+from app.web.reading_scope import in_context
 
 QUEUE_PAGE = 50
 LOG_PAGE = 100

@@ -10,9 +10,9 @@ from app.routing import id_arg
 from app.services import annotations, notifications
 from app.services.errors import NotFound
 from app.web.actions import require_user, run_action
-from app.web.articles import in_context
 from app.web.blueprint import bp
 from app.web.forms import ActionForm
+from app.web.reading_scope import in_context
 
 PAGE = 50
 

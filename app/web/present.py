@@ -188,6 +188,9 @@ class Discussion(Viewing):
     # The shown annotations the viewer marked helpful (helpful.marked_ids, one query a page).
     marked: frozenset[int] = frozenset()
     flagged: frozenset[int] = frozenset()  # the shown annotations the viewer flagged
+    # Drawn for `permissions.Everyone` (the shared layer): no one's controls, a plain Reply
+    # link for signed-in readers, and the page's script adds each reader's own (personal.js).
+    shared: bool = False
     page_url: str = field(init=False)
     post_url: str = field(init=False)
     # Why the viewer cannot post in this discussion now (None: they can, or are signed out).
@@ -265,6 +268,11 @@ class Discussion(Viewing):
         """Where a small action form (flag, moderate) returns to: this annotation, here."""
         return f"{self.page_url}#a-{annotation.id}"
 
+    def shared_reply_url(self, annotation: Annotation) -> str:
+        """The no-JS Reply link of the shared layer (action_url without a url_for per note)."""
+        joint = "&" if "?" in self.page_url else "?"
+        return f"{self.page_url}{joint}reply={annotation.id}#a-{annotation.id}"
+
 
 # What the moderation log says each action did, after the actor's name.
 # Annotation actions say it in the moderation table; member and group actions here.
@@ -329,7 +337,7 @@ class Switcher:
     endpoint: str  # the page, "web.article" or "web.block", with its URL arguments
     args: dict[str, str]
     current: Group | None
-    groups: list[Group]
+    groups: list[Any]  # Group or GroupChoice: what has an id, a slug and a name
 
     @property
     def action(self) -> str:

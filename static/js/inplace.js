@@ -5,7 +5,8 @@
 import { announce } from "./announce.js";
 
 const REGION = "[data-queue-item], li[data-annotation-id]";
-const ALSO = ["nav.account", "[data-queue-count]"];
+// The personal layer goes first: the notes swapped in next are decorated from it.
+const ALSO = ["#personal-layer", "nav.account", "[data-queue-count]"];
 
 function here() {
   return window.location.pathname + window.location.search;

@@ -41,6 +41,10 @@ function swap(old, fresh) {
 /** Brings in what changed; false when a region the reader is busy in had to wait. */
 function refresh(doc) {
   const before = ids(document);
+  // The reader's own part first (static/js/personal.js decorates the notes swapped in below).
+  const layer = document.getElementById("personal-layer");
+  const freshLayer = doc.getElementById("personal-layer");
+  if (layer && freshLayer) layer.textContent = freshLayer.textContent;
   let complete = true;
   for (const old of [...document.querySelectorAll("[data-live-region][id]")]) {
     const fresh = doc.getElementById(old.id);

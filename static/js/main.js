@@ -10,6 +10,7 @@ import { watchDiscussion } from "./live.js";
 import { enhanceMentions } from "./mention.js";
 import { enhanceReattach } from "./reattach.js";
 import { enhanceForms } from "./post.js";
+import { enhancePersonal } from "./personal.js";
 import { enhanceSelection } from "./selection.js";
 import { enhanceSwitcher } from "./switcher.js";
 
@@ -26,3 +27,4 @@ enhanceKeyboard(document);
 watchDiscussion(document);
 enhanceMentions(document);
 enhanceReattach(document);
+enhancePersonal(document);

@@ -7,6 +7,7 @@ but the app's own module files in <head>.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -75,7 +76,7 @@ class _Scanner(HTMLParser):
         self.near = ""
         self.in_head = False
         self.in_body = False
-        self.in_script = False
+        self.in_script: bool | str = False  # True, or "island" for the data island
 
     def parse_html_declaration(self, i: int) -> int:
         try:
@@ -88,7 +89,7 @@ class _Scanner(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._element(tag, attrs)
-        if tag == "script":
+        if tag == "script" and self.in_script != "island":
             self.in_script = True
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -101,7 +102,10 @@ class _Scanner(HTMLParser):
             self.in_script = False
 
     def handle_data(self, data: str) -> None:
-        if self.in_script and data.strip():
+        if self.in_script == "island":
+            if not _is_personal_layer(data):
+                self._flag(f"data island that is not ids only {data.strip()[:40]!r}")
+        elif self.in_script and data.strip():
             self._flag(f"inline script {data.strip()[:40]!r}")
         found = MARKER.findall(data)
         if found:
@@ -127,6 +131,9 @@ class _Scanner(HTMLParser):
             self.links.append(href)
 
     def _script(self, attrs: dict[str, str | None]) -> None:
+        if attrs.get("type") == "application/json" and attrs.get("id") == "personal-layer":
+            self.in_script = "island"  # data, never run: checked in handle_data
+            return
         src = attrs.get("src") or ""
         if self.in_body or not (attrs.get("type") == "module" and src.startswith("/static/")):
             self._flag(f"<script src={src!r}> that is not the app's own")
@@ -154,3 +161,16 @@ def scan(html: str) -> Scan:
     scanner.feed(html)
     scanner.close()
     return Scan(scanner.findings, scanner.markers, scanner.links)
+
+
+def _is_personal_layer(data: str) -> bool:
+    """The article page's data island (static/js/personal.js): lists of note ids, nothing else."""
+    try:
+        found = json.loads(data)
+    except ValueError:
+        return False
+    return (
+        isinstance(found, dict)
+        and set(found) == {"mine", "marked", "flagged"}
+        and all(isinstance(v, list) and all(type(i) is int for i in v) for v in found.values())
+    )

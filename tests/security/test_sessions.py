@@ -57,7 +57,7 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
 # --- signing in ---------------------------------------------------------------------------
 
 
-def test_signing_in_replaces_the_session_cookie_set_before(app: Flask, make) -> None:
+def test_signing_in_replaces_the_session_cookie_set_before(app: Flask, make, csrf_on) -> None:
     user = make.user()
     client = app.test_client()
     client.get("/login")  # an anonymous session (its CSRF token) an attacker could plant

@@ -413,8 +413,9 @@ def test_the_queue_page_runs_the_same_queries_for_3_or_30_items(
     flagged(27)
     many = statements()
     assert (few[1], many[1]) == (3, 30)
-    # The user, the group, memberships; the items, their flags, their threads; the header's two.
-    assert few[0] == many[0] == 8
+    # The user, their memberships with their groups (the group among them); the items, their
+    # flags, their threads; the header's counts.
+    assert few[0] == many[0] == 6
 
 
 # --- suspensions and feedback ----------------------------------------------------------------
