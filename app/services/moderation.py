@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import String, and_, cast, func, literal, null, or_, select, union_all, update
 from sqlalchemy.orm import contains_eager, joinedload
 
-from app import permissions
+from app import permissions, shapes
 from app.extensions import db
 from app.models import (
     Annotation,
@@ -443,30 +443,61 @@ def queue_size(actor: User) -> int:
 def queue_sizes(actor: User) -> dict[str | None, int]:
     """How many items wait in each queue `actor` works, by group slug (None: the public
     queue, for admins), in one query; queues with nothing waiting are left out."""
-    return header_counts(actor, unread=False)[1]
+    return header_counts(actor, unread=False).queues
 
 
-def header_counts(actor: User, unread: bool = True) -> tuple[int, dict[str | None, int]]:
-    """What the site header tells a signed-in reader, in one statement: their unread
-    notifications, and the items waiting in each queue they work (as queue_sizes)."""
+@dataclass(frozen=True)
+class HeaderCounts:
+    """What the site header tells a signed-in reader: unread notifications, and the items
+    waiting in each queue they work by group slug (None: the public queue, for admins)."""
+
+    unread: int = 0
+    queues: dict[str | None, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rows: Any) -> HeaderCounts:
+        """From the rows of header_parts (what, n, slug), read on their own or in a union."""
+        unread, queues = 0, {}
+        for what, n, slug in rows:
+            if what == "unread":
+                unread = int(n)
+            else:
+                queues[slug] = int(n)
+        return cls(unread, queues)
+
+
+def header_parts(actor: User, unread: bool = True) -> list[Any]:
+    """The statements counting what the header shows, each of rows (what, n, slug), for one
+    union: a page may join them to its own (app/services/personal.py)."""
     queues = (
-        select(literal("queue").label("what"), Group.slug, func.count())
+        select(literal("queue").label("what"), func.count().label("n"), Group.slug.label("slug"))
         .select_from(Annotation)
         .outerjoin(Group, Group.id == Annotation.group_id)
         .where(*_waiting_in_queues_of(actor))
         .group_by(Group.slug)
     )
-    stmt: Any = queues
-    if unread:
-        counted = notifications.unread_select(actor).subquery()
-        stmt = union_all(select(literal("unread"), cast(null(), String), counted.c[0]), queues)
-    found, sizes = 0, {}
-    for what, slug, n in db.session.execute(stmt):
-        if what == "unread":
-            found = int(n)
-        else:
-            sizes[slug] = int(n)
-    return found, sizes
+    if not unread:
+        return [queues]
+    counted = notifications.unread_select(actor).subquery()
+    return [
+        select(
+            literal("unread").label("what"),
+            counted.c[0].label("n"),
+            cast(null(), String).label("slug"),
+        ),
+        queues,
+    ]
+
+
+def header_counts(actor: User, unread: bool = True) -> HeaderCounts:
+    """The header's counts in one statement (built once per role: app/shapes.py)."""
+    statement = _header_statement(actor.role, unread)
+    return HeaderCounts.of(db.session.execute(statement, shapes.values(actor)))
+
+
+@shapes.once_per_shape
+def _header_statement(role: str, unread: bool) -> Any:
+    return union_all(*header_parts(shapes.reader_like(role), unread))
 
 
 def _in_log_of(group: Group | None) -> Any:

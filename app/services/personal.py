@@ -2,9 +2,10 @@
 
 A reading page is the discussion every reader of it sees, drawn once per version and kept
 (app/web/caching.py), plus this: which notes are the reader's own, which they marked helpful
-or flagged, and the groups they may switch to — read in one statement. When some of the
+or flagged, the groups they may switch to, and the site header's counts — read in one
+statement. When some of the
 reader's own notes look different to them than to everyone else (private, held, hidden, or
-with an instructor's feedback), `apart` says so and the page is drawn for them in full.
+with an instructor's feedback), `apart` names their blocks, which are drawn for them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import String, case, cast, exists, literal, null, or_, select, union_all
 
-from app import permissions
+from app import permissions, shapes
 from app.extensions import db
 from app.models import (
     Annotation,
@@ -28,6 +29,8 @@ from app.models import (
     User,
     Visibility,
 )
+from app.services.moderation import HeaderCounts, header_parts
+from app.services.reading import in_scope
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,10 @@ class Personal:
     mine: frozenset[int] = frozenset()  # the reader's own notes on the article
     marked: frozenset[int] = frozenset()  # notes on it they marked helpful
     flagged: frozenset[int] = frozenset()  # notes on it they flagged
-    apart: bool = False  # some of their notes look different to them than to everyone
+    # The blocks holding notes of theirs that look different to them than to everyone.
+    apart: frozenset[int] = frozenset()
     groups: list[GroupChoice] = field(default_factory=list)  # their groups reading it
+    header: HeaderCounts | None = None  # the site header's counts, read in the same statement
 
 
 def _drawn_apart() -> Any:
@@ -57,28 +62,61 @@ def _drawn_apart() -> Any:
     )
 
 
-def _row(what: str, ident: Any, flag: Any = None, slug: Any = None, name: Any = None) -> tuple:
-    """One shape for every part of the union: (what, id, flag, slug, name)."""
+def _row(what: Any, ident: Any, block: Any = None, slug: Any = None, name: Any = None) -> tuple:
+    """One shape for every part of the union: (what, id, block id or 0, slug, name)."""
     return (
-        literal(what, String).label("what"),
+        (literal(what, String) if isinstance(what, str) else what).label("what"),
         ident.label("ident"),
-        (literal(0) if flag is None else case((flag, 1), else_=0)).label("flag"),
+        (literal(0) if block is None else block).label("block"),
         (cast(null(), String) if slug is None else slug).label("slug"),
         (cast(null(), String) if name is None else name).label("name"),
     )
 
 
-def personal_layer(user: Any, article: Article, scope: Any) -> Personal:
+def personal_layer(user: Any, article: Article, group: Group | None) -> Personal:
     """The reader's part of the article page in one statement; nothing for a signed-out one.
 
-    `scope` is the discussion shown (app/services/reading.in_scope): the reader's own notes
-    are looked for there.
+    The reader's own notes are looked for in the discussion shown: the group's, or the
+    public one (reading.in_scope).
     """
     if not isinstance(user, User):
         return Personal()
+    statement = _statement(user.role, group is not None)
+    found: dict[str, set[int]] = {"mine": set(), "marked": set(), "flagged": set(), "apart": set()}
+    choices, counted = [], []
+    for what, ident, block, slug, name in db.session.execute(
+        statement, shapes.values(user, article, group)
+    ):
+        if what == "group":
+            choices.append(GroupChoice(ident, slug, name))
+        elif what in ("unread", "queue"):
+            counted.append((what, ident, slug))
+        else:
+            found[what].add(ident)
+            if block:
+                found["apart"].add(block)
+    mine_ids, marked_ids, flagged_ids, apart = (
+        frozenset(found[k]) for k in ("mine", "marked", "flagged", "apart")
+    )
+    choices.sort(key=lambda c: (c.name, c.id))
+    return Personal(mine_ids, marked_ids, flagged_ids, apart, choices, HeaderCounts.of(counted))
+
+
+@shapes.once_per_shape
+def _statement(role: str, in_group: bool) -> Any:
+    """The union for a reader of this role, built once (app/shapes.py): own notes, marks,
+    flags, the switcher's groups, the header's counts."""
+    return personal_union(
+        shapes.reader_like(role), shapes.article_like(), shapes.group_like() if in_group else None
+    )
+
+
+def personal_union(user: User, article: Article, group: Group | None) -> Any:
+    """The personal layer's statement for `user` (a reader, or a stand-in for one)."""
     on_article = Annotation.article_id == article.id
-    mine = select(*_row("mine", Annotation.id, _drawn_apart())).where(
-        on_article, Annotation.author_id == user.id, scope
+    apart_in = case((_drawn_apart(), Annotation.block_id), else_=0)
+    mine = select(*_row("mine", Annotation.id, apart_in)).where(
+        on_article, Annotation.author_id == user.id, in_scope(group)
     )
     marked = (
         select(*_row("marked", HelpfulMark.annotation_id))
@@ -95,20 +133,8 @@ def personal_layer(user: Any, article: Article, scope: Any) -> Personal:
         .join(Reading, Reading.group_id == Group.id)
         .where(Reading.article_id == article.id, permissions.visible_groups(user))
     )
-    found: dict[str, set[int]] = {"mine": set(), "marked": set(), "flagged": set()}
-    apart, choices = False, []
-    for what, ident, flag, slug, name in db.session.execute(
-        union_all(mine, marked, flagged, groups)
-    ):
-        if what == "group":
-            choices.append(GroupChoice(ident, slug, name))
-        else:
-            found[what].add(ident)
-            apart = apart or (what == "mine" and bool(flag))
-    return Personal(
-        frozenset(found["mine"]),
-        frozenset(found["marked"]),
-        frozenset(found["flagged"]),
-        apart,
-        sorted(choices, key=lambda c: (c.name, c.id)),
-    )
+    header = [
+        select(*_row(part.c.what, part.c.n, None, part.c.slug))
+        for part in (p.subquery() for p in header_parts(user))
+    ]
+    return union_all(mine, marked, flagged, groups, *header)

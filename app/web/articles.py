@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
+from sqlalchemy import and_
 from werkzeug.wrappers import Response
 
-from app.models import Article, Block, Group
+from app.models import Annotation, Article, Block, Group
 from app.permissions import Everyone
 from app.routing import id_arg, parse_id
 from app.services import annotations, feedback, helpful, reading
 from app.services.personal import personal_layer
-from app.web import caching, debate, readings
+from app.web import caching, debate, header, readings
 from app.web.blueprint import bp, viewer
-from app.web.present import Aside, BlockView, Discussion, posting_closed
+from app.web.present import Aside, BlockView, Discussion, Place, posting_closed
 from app.web.reading_scope import (
     discussion_scope,
     in_context,
@@ -40,7 +42,8 @@ def article(slug: str) -> ResponseReturnValue:
         return readings.render_revision(article, number)
     group = selected_group()
     sort = requested_sort()
-    mine = personal_layer(user, article, discussion_scope(group))
+    mine = personal_layer(user, article, group)
+    header.preset(mine.header)
     page = {
         "article": article,
         "group": group,
@@ -50,55 +53,79 @@ def article(slug: str) -> ResponseReturnValue:
         "switcher": switcher(article, group, "web.article", mine.groups, slug=article.slug),
         **readings.article_extras(user, article),
     }
-    if caching.shares(user, group, mine):
+    if caching.shares(user, group):
         page["personal"] = mine
         everyone = Everyone(group.id if group else None)
-        return caching.shared_article_page(
-            article, group, sort, page, lambda: article_views(everyone, article, group, sort)
+        marks = helpful.MyMarks(mine.marked, mine.flagged)
+        layers = caching.Layers(
+            shared=lambda: article_views(everyone, article, group, sort),
+            own=lambda places: article_views(user, article, group, sort, places, marks),
+            apart=mine.apart,
         )
+        return caching.shared_article_page(article, group, sort, page, layers)
     return render_template(
-        "articles/article.html", views=article_views(user, article, group, sort), **page
+        "articles/article.html",
+        views=article_views(user, article, group, sort),
+        blocks_html=None,
+        **page,
     )
 
 
 def article_views(
-    user: Any, article: Article, group: Group | None, sort: reading.Sort | None = None
+    user: Any,
+    article: Article,
+    group: Group | None,
+    sort: reading.Sort | None = None,
+    places: Sequence[Place] | None = None,
+    marks: helpful.MyMarks | None = None,
 ) -> list[BlockView]:
     """Each block of the article with its counts, quotes and previewed threads (4 queries),
-    as `user` sees them (`Everyone`: the shared layer, with no one's controls)."""
-    scope = discussion_scope(group)
-    blocks = reading.list_blocks(article)
+    as `user` sees them (`Everyone`: the shared layer, no one's controls). `places`: only
+    these blocks, as the shared layer placed them; `marks`: the reader's, read already."""
+    scope, among = discussion_scope(group), None
+    if places is None:
+        places = article_places(article)
+    else:
+        among = Annotation.block_id.in_([p.block.id for p in places])
+        scope = and_(scope, among)
     counts, quotes = reading.counts_and_quotes(user, article, scope)
     previews = reading.preview_threads(user, article, scope=scope, sort=sort)
     shown = [a for notes in previews.values() for a in notes]
     notes = feedback.list_feedback_for(user, shown)
-    mine = helpful.my_marks(user, (a.id for a in shown))
-    asides = asides_by_anchor(article, blocks)
-    numbers = reading.numbered(blocks)
-    public = public_counts(user, article, group)
+    if marks is None:
+        marks = helpful.my_marks(user, (a.id for a in shown))
+    public = public_counts(user, article, group, among)
     shared = isinstance(user, Everyone)
     return [
         BlockView(
-            block=b,
-            counts=counts.get(b.id, {}),
-            quotes=quotes.get(b.id, []),
-            previews=previews.get(b.id, []),
-            asides=asides.get(b.anchor, []),
-            number=numbers[b.id],
-            elsewhere=sum(public.get(b.id, {}).values()),
+            block=p.block,
+            counts=counts.get(p.block.id, {}),
+            quotes=quotes.get(p.block.id, []),
+            previews=previews.get(p.block.id, []),
+            asides=p.asides,
+            number=p.number,
+            elsewhere=sum(public.get(p.block.id, {}).values()),
             ctx=Discussion(
                 user,
                 article.slug,
-                b.anchor,
+                p.block.anchor,
                 group=group,
                 feedback=notes,
-                marked=mine.helpful,
-                flagged=mine.flagged,
+                marked=marks.helpful,
+                flagged=marks.flagged,
                 shared=shared,
             ),
         )
-        for b in blocks
+        for p in places
     ]
+
+
+def article_places(article: Article) -> list[Place]:
+    """The article's blocks, each with its number and the asides after it (1 query)."""
+    blocks = reading.list_blocks(article)
+    asides = asides_by_anchor(article, blocks)
+    numbers = reading.numbered(blocks)
+    return [Place(b, numbers[b.id], asides.get(b.anchor, [])) for b in blocks]
 
 
 @bp.get("/articles/<slug>/version")
@@ -115,14 +142,19 @@ def article_version(slug: str) -> Response:
     return response.make_conditional(request)
 
 
-def public_counts(user: Any, article: Article, group: Group | None) -> dict[int, dict[str, int]]:
+def public_counts(
+    user: Any, article: Article, group: Group | None, among: Any = None
+) -> dict[int, dict[str, int]]:
     """In a group's view, what the public discussion holds per block (your own public notes
     included), so nothing you wrote there vanishes without a trace; one query, none otherwise.
     The shared layer counts what every reader of the public discussion sees."""
     if group is None:
         return {}
     reader = Everyone(None) if isinstance(user, Everyone) else user
-    return reading.block_counts(reader, article, discussion_scope(None))
+    scope = discussion_scope(None)
+    if among is not None:  # some blocks only
+        scope = and_(scope, among)
+    return reading.block_counts(reader, article, scope)
 
 
 @bp.get("/articles/<slug>/p/<anchor>")
@@ -176,8 +208,10 @@ def render_block_page(
         group=group,
         feedback=feedback.list_feedback_for(user, notes),
     )
-    mine = helpful.my_marks(user, (n.id for n in notes))
-    ctx.marked, ctx.flagged = mine.helpful, mine.flagged
+    # The reader's marks and flags, the switcher's groups and the header: one statement.
+    mine = personal_layer(user, article, group)
+    header.preset(mine.header)
+    ctx.marked, ctx.flagged = mine.marked, mine.flagged
     view = debate.requested_view(threads)
     page = render_template(
         "articles/block.html",
@@ -193,7 +227,9 @@ def render_block_page(
         quotes=reading.quotes_by_block(user, article, scope).get(block.id, []),
         ctx=ctx,
         group=group,
-        switcher=switcher(article, group, "web.block", slug=article.slug, anchor=block.anchor),
+        switcher=switcher(
+            article, group, "web.block", mine.groups, slug=article.slug, anchor=block.anchor
+        ),
         new_form=form if open_form is None else None,
     )
     return page, status

@@ -35,19 +35,27 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, make_response, render_template, request, session
+from flask import (
+    current_app,
+    get_template_attribute,
+    make_response,
+    render_template,
+    request,
+    session,
+)
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from app import permissions
 from app.models import Article
-from app.services.personal import Personal
+from app.web.present import BlockView, Place
 
-SHARED_TEMPLATE = "articles/_article_shared.html"
+PAGE_TEMPLATE = "articles/article.html"
 FRESH_SECONDS = 60
 MAX_ENTRIES = 128
 MAX_BYTES = 32 * 1024 * 1024
@@ -56,6 +64,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 # (article id, created_at, group id or 0, preview order), discussion version, time bucket
 Discussion = tuple[int, float, int, str]
 Key = tuple[Discussion, int, int]
+Parts = tuple["Part", ...]  # the article's blocks, in order
 SHARED_SECONDS = 2  # how long a shared proxy may serve an anonymous page before revalidating
 
 
@@ -68,39 +77,39 @@ class FragmentCache:
 
     def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
         self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._items: OrderedDict[Key, Markup] = OrderedDict()
+        self._items: OrderedDict[Key, Parts] = OrderedDict()
         self._newest: dict[Discussion, Key] = {}
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: Key) -> Markup | None:
+    def get(self, key: Key) -> Parts | None:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
             return found
 
-    def put(self, key: Key, html: Markup) -> Markup:
-        size = len(html)
+    def put(self, key: Key, parts: Parts) -> Parts:
+        size = _size(parts)
         if self.max_entries <= 0 or size > self.max_bytes:
-            return html
+            return parts
         with self._lock:
             older = self._newest.get(key[0])
             if older is not None and older != key:
                 self._drop(older)
             if key in self._items:
                 self._drop(key)
-            self._items[key] = html
+            self._items[key] = parts
             self._newest[key[0]] = key
             self._bytes += size
             while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
                 self._drop(next(iter(self._items)))
-        return html
+        return parts
 
     def _drop(self, key: Key) -> None:
-        html = self._items.pop(key, None)
-        if html is not None:
-            self._bytes -= len(html)
+        parts = self._items.pop(key, None)
+        if parts is not None:
+            self._bytes -= _size(parts)
             if self._newest.get(key[0]) == key:
                 del self._newest[key[0]]
 
@@ -118,6 +127,19 @@ class FragmentCache:
         return self._bytes
 
 
+@dataclass(frozen=True)
+class Part:
+    """One block of the shared layer: its HTML, and where it stands (to draw it for a reader
+    whose own notes in it look different to them)."""
+
+    html: Markup
+    place: Place
+
+
+def _size(parts: Parts) -> int:
+    return sum(len(part.html) for part in parts)
+
+
 fragments = FragmentCache()
 _local = threading.local()
 
@@ -132,12 +154,11 @@ def bypassed() -> Iterator[None]:
         _local.bypass = False
 
 
-def shares(user: Any, group: Any, personal: Personal) -> bool:
+def shares(user: Any, group: Any) -> bool:
     """Whether this reader's page is the shared layer plus their personal one."""
     return (
         not getattr(_local, "bypass", False)
         and current_app.config.get("ARTICLE_CACHE", True)
-        and not personal.apart
         and permissions.sees_the_shared_layer(user, group)
     )
 
@@ -178,20 +199,26 @@ def etag_for(key: Key) -> str:
     return f"{build_id()}.{article_id}.{created:.6f}.{group_id}.{sort}.{version}.{bucket}"
 
 
+@dataclass(frozen=True)
+class Layers:
+    """How to draw the article page's blocks: for everyone (the shared layer), and for this
+    reader alone where their own notes look different to them (`apart`: those blocks' ids)."""
+
+    shared: Callable[[], list[BlockView]]  # the blocks' views for permissions.Everyone
+    own: Callable[[list[Place]], list[BlockView]]  # some blocks' views for the reader
+    apart: frozenset[int] = frozenset()
+
+
 def shared_article_page(
-    article: Article,
-    group: Any,
-    sort: str | None,
-    page: dict[str, Any],
-    views: Callable[[], list[Any]],
+    article: Article, group: Any, sort: str | None, page: dict[str, Any], layers: Layers
 ) -> Response:
     """The article page as the shared layer plus the reader's own: the blocks from the cache
-    (drawn and kept first if this version is not kept yet). An anonymous reader who has the
-    page gets a 304."""
+    (drawn and kept first if this version is not kept yet), the reader's own blocks drawn for
+    them. An anonymous reader who has the page gets a 304."""
     key = key_for(article, group, sort)
     if current_user.is_authenticated:
-        return _vary(make_response(_draw(key, page, views)))
-    return validated_page(etag_for(key), lambda: _draw(key, page, views))
+        return _vary(make_response(_draw(key, page, layers)))
+    return validated_page(etag_for(key), lambda: _draw(key, page, layers))
 
 
 def anonymous_page(article: Article, draw: Callable[[], str]) -> Response:
@@ -224,14 +251,22 @@ def _vary(response: Response) -> Response:
     return response
 
 
-def _draw(key: Key, page: dict[str, Any], views: Callable[[], list[Any]]) -> str:
-    kept = fragments.get(key)
-    if kept is not None:
-        return render_template(SHARED_TEMPLATE, views=(), blocks_html=kept, **page)
+def _draw(key: Key, page: dict[str, Any], layers: Layers) -> str:
+    parts = fragments.get(key)
+    if parts is None:
+        drawn = tuple(Part(_block_html(v, page), Place.of(v)) for v in layers.shared())
+        parts = fragments.put(key, drawn)
+    html = [part.html for part in parts]
+    if layers.apart:
+        at = {part.place.block.id: i for i, part in enumerate(parts)}
+        places = [part.place for part in parts if part.place.block.id in layers.apart]
+        for view in layers.own(places):
+            html[at[view.block.id]] = _block_html(view, page)
+    blocks = Markup("").join(html)
+    return render_template(PAGE_TEMPLATE, views=(), blocks_html=blocks, **page)
 
-    def remember(html: Markup) -> Markup:
-        return fragments.put(key, html)
 
-    return render_template(
-        SHARED_TEMPLATE, views=views(), blocks_html=None, remember=remember, **page
-    )
+def _block_html(view: BlockView, page: dict[str, Any]) -> Markup:
+    draw = get_template_attribute("articles/_block.html", "block_section")
+    html: Markup = draw(view, page["article"])  # a macro's output is Markup, escaped within
+    return html

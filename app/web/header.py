@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from flask import url_for
+from flask import g, url_for
 
 from app.services import moderation
 from app.web.blueprint import bp, viewer
@@ -21,17 +21,21 @@ class HeaderCounts:
         return user if user.is_authenticated else None
 
     @cached_property
-    def _counts(self) -> tuple[int, dict[str | None, int]]:
-        return moderation.header_counts(self._user) if self._user else (0, {})
+    def _counts(self) -> moderation.HeaderCounts:
+        if not self._user:
+            return moderation.HeaderCounts()
+        # A page that read them already with its own statement (the article page's personal
+        # layer) left them here.
+        return g.get(PRESET) or moderation.header_counts(self._user)
 
     @property
     def unread(self) -> int:
-        return self._counts[0]
+        return self._counts.unread
 
     @property
     def queues(self) -> dict[str | None, int]:
         """Waiting items by group slug (None: the public queue, for admins)."""
-        return self._counts[1]
+        return self._counts.queues
 
     @property
     def waiting(self) -> int:
@@ -43,6 +47,15 @@ class HeaderCounts:
         if len(self.queues) == 1:
             return queue_url(next(iter(self.queues)))
         return url_for("web.groups") + "#queues"
+
+
+PRESET = "_cp_header_counts"
+
+
+def preset(counts: moderation.HeaderCounts | None) -> None:
+    """The header's counts, read by the page with its own statement."""
+    if counts is not None:
+        g.setdefault(PRESET, counts)
 
 
 def queue_url(slug: str | None) -> str:

@@ -368,7 +368,7 @@ class Aside:
 class BlockView:
     """One block of the article page with everything drawn beside it."""
 
-    block: Block
+    block: Any  # a Block, or a BlockCopy
     counts: dict[str, int]
     quotes: list[str]
     previews: list[Annotation]
@@ -389,6 +389,36 @@ class BlockView:
     def name(self) -> str:
         """How controls name the block, so each is told apart: "paragraph 3"."""
         return f"{self.block.kind} {self.number}"
+
+
+@dataclass(frozen=True)
+class BlockCopy:
+    """What drawing a block needs of it, apart from any database session: kept with the
+    shared layer for as long as its discussion version lasts (app/web/caching.py)."""
+
+    id: int
+    anchor: str
+    kind: str
+    level: int
+    html: str
+
+    @classmethod
+    def of(cls, block: Block) -> BlockCopy:
+        return cls(block.id, block.anchor, block.kind, block.level, block.html)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a block stands in its article, to draw it alone for one reader: the block, its
+    number among blocks of its kind, and the asides that follow it."""
+
+    block: Any  # a Block, or a BlockCopy
+    number: int
+    asides: list[Aside]
+
+    @classmethod
+    def of(cls, view: BlockView) -> Place:
+        return cls(BlockCopy.of(view.block), view.number, view.asides)
 
 
 def total(counts: dict[str, int]) -> int:

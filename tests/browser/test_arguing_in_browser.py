@@ -4,6 +4,7 @@ note helpful in place, reads its debate and finds the contested paragraph in the
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -203,4 +204,43 @@ def test_a_reader_marks_a_note_helpful_reads_the_debate_and_finds_the_contested_
     page.goto(f"/articles/{article.slug}/overview")
     link = page.locator(f"a[href*='{article.slug}'][href*='p2']").first
     assert link.count() == 1
+    assert watched.problems() == []
+
+
+def test_the_article_pages_shared_notes_get_each_readers_own_controls(
+    open_page, reading, make
+) -> None:
+    """The notes on the article page are the shared layer (no one's controls); the page's
+    script gives them the reader's own from the personal layer, and again after an action."""
+    ann, bob, article = reading
+    theirs = make.annotation(ann, article, body="A claim to weigh.")
+    rude = make.annotation(ann, article, body="Something rude.")
+    mine = make.annotation(bob, article, body="My own note.")
+    watched = open_page()
+    page = watched.page
+    page.set_viewport_size({"width": 360, "height": 800})
+    _sign_in(page, bob.username)
+    page.goto(f"/articles/{article.slug}")
+    page.locator("#p2 summary.discussion-toggle").click()
+    own = page.locator(f"#a-{mine.id}")
+    assert own.locator("[data-edit]").count() == 1
+    assert own.locator("details.confirm summary", has_text="Delete").count() == 1
+    assert own.locator(".action--helpful").count() == 0  # not on one's own note
+
+    button = page.locator(f"#a-{theirs.id} .action--helpful")
+    assert button.get_attribute("aria-pressed") == "false"
+    button.click()
+    _until(
+        page,
+        f"document.querySelector('#a-{theirs.id} .action--helpful')"
+        "?.getAttribute('aria-pressed') === 'true'",
+    )
+    flag = page.locator(f"#a-{rude.id} details[data-tool=flag]")
+    flag.locator("summary").click()
+    flag.locator("select[name=reason]").select_option("spam")
+    flag.locator("button[type=submit]").click()
+    _until(page, f"document.querySelector('#a-{rude.id} .flagged-note') !== null")
+    if shots := os.environ.get("CP_SCREENSHOTS"):  # a folder to look at the page in
+        page.screenshot(path=f"{shots}/article-personal-360.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert watched.problems() == []

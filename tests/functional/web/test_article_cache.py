@@ -351,36 +351,40 @@ def test_a_pending_flash_is_drawn_not_swallowed_by_a_304(client: FlaskClient, ma
 # --- the cache itself ----------------------------------------------------------------------
 
 
-def test_the_cache_keeps_only_the_newest_version_of_an_article() -> None:
+def _parts(text: str) -> caching.Parts:
     from markupsafe import escape
 
+    from app.web.present import BlockCopy, Place
+
+    return (caching.Part(escape(text), Place(BlockCopy(1, "p1", "paragraph", 0, ""), 1, [])),)
+
+
+def test_the_cache_keeps_only_the_newest_version_of_a_discussion() -> None:
     cache = caching.FragmentCache(max_entries=10)
     public, group = (1, 0.0, 0, ""), (1, 0.0, 7, "")
-    cache.put((public, 1, 0), escape("v1"))
-    cache.put(((2, 0.0, 0, ""), 1, 0), escape("other"))
-    cache.put((group, 1, 0), escape("the group"))
-    cache.put((public, 2, 0), escape("v2"))
+    cache.put((public, 1, 0), _parts("v1"))
+    cache.put(((2, 0.0, 0, ""), 1, 0), _parts("other"))
+    cache.put((group, 1, 0), _parts("the group"))
+    cache.put((public, 2, 0), _parts("v2"))
     assert cache.get((public, 1, 0)) is None
-    assert cache.get((public, 2, 0)) == "v2"
-    assert cache.get((group, 1, 0)) == "the group"  # another discussion of the article
+    assert cache.get((public, 2, 0)) == _parts("v2")
+    assert cache.get((group, 1, 0)) == _parts("the group")  # another discussion of the article
     assert len(cache) == 3
 
 
 def test_the_cache_is_bounded_by_entries_and_bytes() -> None:
-    from markupsafe import escape
-
     cache = caching.FragmentCache(max_entries=3, max_bytes=100)
 
     def key(n: int) -> caching.Key:
         return ((n, 0.0, 0, ""), 0, 0)
 
     for n in range(5):
-        cache.put(key(n), escape("x" * 10))
+        cache.put(key(n), _parts("x" * 10))
     assert len(cache) == 3
     assert cache.get(key(0)) is None  # least recently used went first
-    cache.put(key(9), escape("y" * 95))
+    cache.put(key(9), _parts("y" * 95))
     assert cache.size <= 100
-    assert cache.put(key(10), escape("z" * 101)) == "z" * 101  # too big: not kept
+    assert cache.put(key(10), _parts("z" * 101)) == _parts("z" * 101)  # too big: not kept
     assert cache.get(key(10)) is None
 
 

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from app.extensions import db
-from app.models import Annotation, Block
+from app.models import Annotation, Article, Block, User
 from app.models.base import utcnow
+from app.services.annotations import NewAnnotation, post_annotation
 from tests.factories import login
 
 KINDS = ("comment", "counterargument", "question", "support")
@@ -98,9 +99,9 @@ def test_the_article_page_query_count_does_not_grow_with_the_discussion(
     many = _statements(client, count_queries, f"/articles/{large}")
     assert few == many
     # The warm-up kept the shared layer (app/web/caching.py), so only the article is read; a
-    # miss is counted in test_article_cache.py. Signed in, + the user, the personal layer (own
-    # notes, marks, flags, the switcher's groups) and the header (unread and waiting).
-    assert many == (4 if signed_in else 1)
+    # miss is counted in test_article_cache.py. Signed in, + the user and the personal layer
+    # (own notes, marks, flags, the switcher's groups and the header's counts, in one union).
+    assert many == (3 if signed_in else 1)
 
 
 @pytest.mark.parametrize(
@@ -118,8 +119,8 @@ def test_the_paragraph_page_query_count_does_not_grow_with_the_discussion(
     assert few == many
     # The debate view and sorting draw the same loaded notes: no statement of their own.
     # (+1 over the thread view of old: the paragraph's number for its h1.) Signed in, + the
-    # user, the switcher's groups, the header, the reader's marks and flags.
-    assert many == (10 if signed_in else 6)
+    # user and the personal layer (marks, flags, the switcher's groups, the header's counts).
+    assert many == (8 if signed_in else 6)
 
 
 @pytest.fixture
@@ -145,9 +146,29 @@ def test_a_groups_view_query_count_does_not_grow_with_its_discussion(
     many = _statements(client, count_queries, f"/articles/{large}{page}?group={group}")
     assert few == many
     # A member's article page is the group's shared layer (app/web/caching.py): the user,
-    # the article, their memberships with their groups (the group among them), the personal
-    # layer and the header. The instructor moderates: their page is drawn in full, with the
-    # feedback on what is shown and the public discussion's counts. The paragraph page: + the
-    # paragraph's number, the reader's helpful marks and flags.
-    expected = {("", "member"): 5, ("", "instructor"): 11}
-    assert many == expected.get((page, who), 13)
+    # the article, their memberships with their groups (the group among them) and the
+    # personal layer. The instructor moderates: their page is drawn in full, with the
+    # feedback on what is shown and the public discussion's counts. The paragraph page is
+    # drawn for each reader: the notes, feedback, counts, quotes, the public discussion's
+    # counts, the paragraph's number, and the personal layer.
+    expected = {("", "member"): 4, ("", "instructor"): 10}
+    assert many == expected.get((page, who), 11)
+
+
+def test_a_reader_with_notes_of_their_own_apart_costs_two_statements_more(
+    app, client, count_queries, two_articles
+) -> None:
+    """Their private note's block is drawn for them (app/web/caching.py): its counts and
+    previews are read for that block alone; the rest is the shared layer."""
+    reader, small, large = two_articles
+    for slug in (small, large):
+        article = db.session.scalars(select(Article).filter_by(slug=slug)).one()
+        author = db.session.scalars(select(User).filter_by(username=reader)).one()
+        post_annotation(
+            author, article, NewAnnotation(anchor="p2", kind="comment", body="Mine", private=True)
+        )
+    db.session.commit()
+    login(client, reader)
+    few = _statements(client, count_queries, f"/articles/{small}")
+    many = _statements(client, count_queries, f"/articles/{large}")
+    assert few == many == 3 + 2

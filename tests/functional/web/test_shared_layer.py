@@ -222,6 +222,8 @@ def test_a_reader_whose_notes_look_different_to_them_gets_the_page_in_full(
 ) -> None:
     c = classroom
     url = f"/articles/{c.article.slug}?group={c.group.slug}"
+    make.groups.group_note(c.ann, c.article, c.group, anchor="p3", body="Elsewhere")
+    make.annotation(c.ann, c.article, anchor="p3", body="Elsewhere in public")
     if what == "private":
         post_annotation(
             c.bob,
@@ -248,9 +250,11 @@ def test_a_reader_whose_notes_look_different_to_them_gets_the_page_in_full(
             feedback.give_feedback(c.teacher, note, "Well argued")
             shows = "Well argued"
     db.session.commit()
-    page = _text(signed_in(c.bob), url)
-    assert shows in page
-    assert "data-shared" not in page  # drawn for them, with their controls
+    page = parse(_text(signed_in(c.bob), url).encode())
+    # That paragraph is drawn for them, with their controls; the others are the shared layer.
+    assert shows in page.find("section", id="p2").text
+    assert not page.find("section", id="p2").find_all("li", data_shared="*")
+    assert page.find("section", id="p3").find_all("li", data_shared="*")
     others = _text(signed_in(c.ann), url)
     assert shows not in others
 
