@@ -11,21 +11,12 @@ from app.models.account import (
 )
 from app.models.annotation import Annotation, AnnotationKind, AnnotationStatus, Visibility
 from app.models.article import Article, ArticleRevision, Block, BlockKind
-from app.models.group import (
-    Feedback,
-    Flag,
-    FlagReason,
-    Group,
-    GroupRole,
-    Membership,
-    MembershipStatus,
-    ModerationAction,
-    Notification,
-    NotificationKind,
-    Premoderation,
-    Reading,
-)
+from app.models.feedback import Feedback
+from app.models.flag import Flag, FlagReason
+from app.models.group import Group, GroupRole, Membership, MembershipStatus, Premoderation, Reading
 from app.models.helpful import HelpfulMark
+from app.models.moderation import ModerationAction
+from app.models.notification import Notification, NotificationKind
 from app.models.request_key import RequestKey
 from app.models.session import FailedSignin, UserSession
 from app.models.user import ApiToken, Role, User

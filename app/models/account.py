@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
-from app.models.group import NotificationKind
+from app.models.notification import NotificationKind
 from app.models.user import User
 
 

@@ -52,19 +52,13 @@ def _unique_slug(base: str) -> str:
     return f"{base}-{n}"
 
 
-# What HTML collapses anyway (text.py says the same): runs of it become one space. Any other
-# space (U+00A0, U+1680 Ogham, U+3000 ideographic, ...) is part of the name as written.
-_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
-
-
 def _clean_name(name: str, group_id: int | None = None) -> str:
-    """The name as meant: ends trimmed, runs of ordinary white space one space, nothing else
-    changed, so what is stored is what every page and the API show back."""
-    text = _HTML_SPACE.sub(" ", name).strip()
-    if not text or len(text) > MAX_NAME:
+    """The name as stored and shown back (services/names.py): tidied, no invisible characters,
+    no look-alike of another group's name; 1–MAX_NAME characters once tidied."""
+    clean = check_group_name(name, group_id)
+    if not clean or len(clean) > MAX_NAME:
         raise ValidationFailed("The group needs a name.", {"name": f"Use 1–{MAX_NAME} characters."})
-    # No invisible characters, no look-alike of another group's name (services/names.py).
-    return check_group_name(text, group_id)
+    return clean
 
 
 def _require_manager(actor: User, group: Group) -> None:

@@ -1,9 +1,14 @@
 """Names other people read (display names, group names): no invisible or direction-changing
 characters, and no look-alike of a name already in use.
 
-Text is NFKC-normalised first (full-width and styled letters become plain ones), except its
-spaces: an ideographic, no-break or Ogham space is kept as written (issue 12), since it draws as
-a space and NFKC would change what the writer typed. Characters
+Every name is tidied by `normalise_name` (through `check_display_name` / `check_group_name`,
+so no service tidies names its own way): runs of spaces become one and the ends are trimmed, so
+what is stored is what every page and the API show back. A group name's tabs and line breaks
+are white space HTML collapses anyway and become a space too; in a person's display name they
+are refused with the other controls (it goes into mail headers, issue 14). Text is
+NFKC-normalised (full-width and styled letters become plain ones), except its spaces: an
+ideographic, no-break or Ogham space is kept as written (issue 12), since it draws as a space
+and NFKC would change what the writer typed. Characters
 that draw nothing or reorder what follows are refused with a message naming them: Unicode's
 format characters (bidi embeddings and overrides U+202A–U+202E, isolates U+2066–U+2069,
 zero-width spaces and joiners, the BOM, …), controls, private-use and unassigned code points,
@@ -55,6 +60,10 @@ def _describe(char: str) -> str:
 
 
 _SPACES = re.compile(r"(\s+)")
+# Runs of these become one space. Any other space (U+00A0, U+1680 Ogham, U+3000 ideographic,
+# ...) is part of the name as written; HTML collapses these anyway (app/text.py says the same).
+_RUN_OF_SPACES = re.compile(r" +")
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 
 
 def _nfkc_but_spaces(text: str) -> str:
@@ -63,10 +72,12 @@ def _nfkc_but_spaces(text: str) -> str:
     return "".join(p if n % 2 else unicodedata.normalize("NFKC", p) for n, p in enumerate(parts))
 
 
-def normalise_name(text: str, field: str) -> str:
-    """NFKC (spaces kept as written), trimmed; ValidationFailed on `field` when an invisible
-    character is in it."""
-    clean = _nfkc_but_spaces(text).strip()
+def normalise_name(text: str, field: str, *, fold_line_breaks: bool = False) -> str:
+    """The name as meant: runs of spaces one space (with `fold_line_breaks`, tabs and line
+    breaks too), NFKC (other spaces kept as written), trimmed; ValidationFailed on `field` when
+    an invisible character (a control such as an unfolded tab or line break) is in it."""
+    runs = _HTML_SPACE if fold_line_breaks else _RUN_OF_SPACES
+    clean = _nfkc_but_spaces(runs.sub(" ", text)).strip()
     bad = next((c for n, c in enumerate(clean) if _invisible(clean, n)), None)
     if bad is not None:
         raise ValidationFailed(
@@ -136,7 +147,7 @@ def check_display_name(name: str, user_id: int | None = None) -> str:
 
 def check_group_name(name: str, group_id: int | None = None) -> str:
     """A group name as it will be stored: normalised, and no look-alike of another group's."""
-    clean = normalise_name(name, "name")
+    clean = normalise_name(name, "name", fold_line_breaks=True)
     stmt = select(Group.name).where(_same_length(Group.name, clean))
     if group_id is not None:
         stmt = stmt.where(Group.id != group_id)

@@ -8,7 +8,6 @@ emptied of everything personal: name, address, password, sessions, tokens, group
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import current_app
@@ -50,9 +49,9 @@ NOT_YOURS = "This is not your password."
 
 
 def change_display_name(user: User, display_name: str) -> User:
-    # The rules registration applies (services/names.py): NFKC, no invisible or
-    # direction characters, no look-alike of someone else's name; runs of spaces become one.
-    name = check_display_name(re.sub(" {2,}", " ", display_name or ""), user.id)
+    # The rules registration applies (services/names.py): white space tidied, NFKC, no
+    # invisible or direction characters, no look-alike of someone else's name.
+    name = check_display_name(display_name or "", user.id)
     if not name or len(name) > 80:
         raise ValidationFailed(
             "The display name is not valid.", {"display_name": "Use 1–80 characters."}

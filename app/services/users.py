@@ -65,9 +65,10 @@ def create_user(
             "Use 3–40 letters, digits, dots, dashes or underscores, starting and ending "
             "with a letter or digit."
         )
-    display = (display_name or "").strip() or name
-    try:  # no invisible characters, no look-alike of someone else's name (services/names.py)
-        display = check_display_name(display)
+    display = display_name or ""
+    try:  # tidied, no invisible characters, no look-alike of another's (services/names.py)
+        # A name left blank is the username, checked the same way.
+        display = check_display_name(display_name or "") or check_display_name(name)
     except ValidationFailed as exc:
         errors.update(exc.fields)
     if len(display) > 80:

@@ -1,5 +1,6 @@
 """Small action forms (join, flag, hide, suspend, ...): run one service call, commit once, say
-how it went in a flash message, and go back to the page the form was on."""
+how it went in a flash message, and go back to the page the form was on. Form pages (run_form)
+do the same, but show a refused form again with its errors on its fields."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -14,6 +16,7 @@ from app.database import commit_racing
 from app.extensions import db
 from app.services.errors import Conflict, DomainError, ValidationFailed
 from app.web.blueprint import viewer
+from app.web.forms import add_errors
 from app.web.present import safe_next
 
 # What an action form may get wrong, said in a flash message; other domain errors (Forbidden,
@@ -64,5 +67,27 @@ def run_action(form: FlaskForm, do: Callable[[], str], back: str) -> Response:
         db.session.rollback()
         flash(error_text(exc), "error")
         return redirect(back)
+    flash(done, "success")
+    return redirect(back)
+
+
+def run_form(
+    form: FlaskForm,
+    do: Callable[[], str],
+    back: str,
+    page: Callable[[int], ResponseReturnValue],
+) -> ResponseReturnValue:
+    """A form page: validate the form, run `do` (one service call that returns what to tell the
+    user), commit once (database.commit_racing), say it and go `back`. Otherwise `page(status)`
+    draws the form: 200 to fill it in, 422 when it fails its own checks, and the error's status
+    with its messages on the fields when the service refuses it (rolled back)."""
+    if not form.validate_on_submit():
+        return page(422 if form.is_submitted() else 200)
+    try:
+        done = commit_racing(do)
+    except ACTION_ERRORS as exc:
+        db.session.rollback()
+        add_errors(form, exc)
+        return page(exc.status)
     flash(done, "success")
     return redirect(back)

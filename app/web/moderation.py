@@ -5,26 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from app import permissions, throttle
-from app.database import commit_racing
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.loaders import load_group
 from app.models import Annotation, AnnotationStatus, Group
 from app.routing import id_arg
 from app.services import annotations, feedback, moderation, reading
-from app.services.errors import Conflict, ValidationFailed
+from app.services.errors import ValidationFailed
 from app.services.moderation import AnnotationAction
-from app.web.actions import back_to, require_user, run_action
+from app.web.actions import back_to, require_user, run_action, run_form
 from app.web.blueprint import bp, viewer
 from app.web.forms import (
     ActionForm,
     FeedbackForm,
     FlagForm,
     ModerateForm,
-    add_errors,
     hide_reason,
 )
 from app.web.present import ACTION_LABELS, Viewing
@@ -48,33 +47,22 @@ def _note(annotation_id: int) -> Annotation:
 
 @bp.route("/annotations/<id:annotation_id>/flag", methods=["GET", "POST"])
 @limiter.limit(throttle.WRITE_RATE, methods=["POST"], key_func=throttle.user_or_address)
-def flag_annotation(annotation_id: int) -> Any:
+def flag_annotation(annotation_id: int) -> ResponseReturnValue:
     note = _note(annotation_id)
     if request.method == "GET":
         permissions.ensure(permissions.can_flag_annotation, viewer(), note)
     form = FlagForm()
-    status = 200
-    if form.validate_on_submit():
-        back = back_to(form, in_context(note))
+
+    def flag() -> str:
+        moderation.flag_annotation(viewer(), note, form.reason.data or "", form.details.data)
         who = "instructors" if note.group_id is not None else "moderators"
-        try:
-            commit_racing(
-                lambda: moderation.flag_annotation(
-                    viewer(), note, form.reason.data or "", form.details.data
-                )
-            )
-        except (ValidationFailed, Conflict) as exc:
-            db.session.rollback()
-            add_errors(form, exc)
-            status = exc.status
-        else:
-            flash(f"Thank you: the {who} will take a look.", "success")
-            return redirect(back)
-    elif form.is_submitted():
-        status = 422
-    return render_template(
-        "moderation/flag.html", note=note, form=form, view=Viewing(viewer())
-    ), status
+        return f"Thank you: the {who} will take a look."
+
+    def page(status: int) -> ResponseReturnValue:
+        view = Viewing(viewer())
+        return render_template("moderation/flag.html", note=note, form=form, view=view), status
+
+    return run_form(form, flag, back_to(form, in_context(note)), page)
 
 
 @bp.post("/annotations/<id:annotation_id>/moderate")
@@ -104,32 +92,24 @@ def moderate_annotation(annotation_id: int) -> Response:
 
 @bp.route("/annotations/<id:annotation_id>/feedback", methods=["GET", "POST"])
 @limiter.limit(throttle.WRITE_RATE, methods=["POST"], key_func=throttle.user_or_address)
-def give_feedback(annotation_id: int) -> Any:
+def give_feedback(annotation_id: int) -> ResponseReturnValue:
     note = _note(annotation_id)
     user = viewer()
     if request.method == "GET":
         permissions.ensure(permissions.can_give_feedback, user, note)
     form = FeedbackForm()
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        back = back_to(form, in_context(note))
-        try:
-            feedback.give_feedback(user, note, form.body.data or "")
-        except ValidationFailed as exc:
-            db.session.rollback()
-            add_errors(form, exc)
-            status = exc.status
-        else:
-            db.session.commit()
-            flash("Feedback sent: only the author and the group’s instructors see it.", "success")
-            return redirect(back)
-    return render_template(
-        "moderation/feedback.html",
-        note=note,
-        form=form,
-        view=Viewing(user),
-        given=feedback.list_feedback(user, note),
-    ), status
+
+    def give() -> str:
+        feedback.give_feedback(user, note, form.body.data or "")
+        return "Feedback sent: only the author and the group’s instructors see it."
+
+    def page(status: int) -> ResponseReturnValue:
+        given = feedback.list_feedback(user, note)
+        return render_template(
+            "moderation/feedback.html", note=note, form=form, view=Viewing(user), given=given
+        ), status
+
+    return run_form(form, give, back_to(form, in_context(note)), page)
 
 
 # --- the queue and the log --------------------------------------------------------------------

@@ -7,6 +7,7 @@ a key is its owner's alone and stands for one request only.
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from app.api.openapi import build_document
 from app.extensions import db
 from app.models import Annotation, Group, RequestKey
+from app.services import groups as groups_service
 from tests.functional.web.page import parse
 
 KEY = "Idempotency-Key"
@@ -101,6 +103,34 @@ def test_an_api_post_retried_with_its_key_gets_the_first_answer(
     assert again.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.headers
     assert _count(Annotation.author_id == writer.id) == 1
+
+
+def test_a_keyed_post_that_lost_a_race_keeps_its_key_for_the_replay(
+    client: FlaskClient, make, bearer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """database.commit_racing runs the service again when a twin's insert won the race; the key
+    taken before it, in the same transaction, must outlive that retry, or a replay of the key
+    creates a second group instead of answering the first time's 201."""
+    teacher = make.user(role="instructor")
+    make.groups.group(teacher, "Logic")  # the twin's, committed just after this request looked
+    free_slug, looked = groups_service._unique_slug, []
+
+    def looked_too_early(base: str) -> str:
+        looked.append(base)
+        return base if len(looked) == 1 else free_slug(base)
+
+    monkeypatch.setattr(groups_service, "_unique_slug", looked_too_early)
+    headers = {**bearer(teacher), KEY: "lost-a-race"}
+    first = client.post("/api/v1/groups", json={"name": "Logic"}, headers=headers)
+    assert first.status_code == 201, first.get_json()
+    assert (first.get_json()["slug"], len(looked)) == ("logic-2", 2)  # lost once, then answered
+    again = client.post("/api/v1/groups", json={"name": "Logic"}, headers=headers)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert (again.status_code, again.get_json()) == (201, first.get_json())
+    assert len(looked) == 2
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).where(Group.name == "Logic")) == 2
+    assert db.session.scalar(select(func.count()).select_from(RequestKey)) == 1
 
 
 def test_a_key_reused_for_another_request_is_422(client: FlaskClient, make, bearer) -> None:

@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from app.services.errors import ValidationFailed
 from app.services.groups import create_group, rename_group
 from app.services.names import is_lookalike, normalise_name, skeleton
+from app.services.own_data import change_display_name
 from app.services.users import create_user
 from tests.factories import PASSWORD
 
@@ -93,3 +94,47 @@ def test_the_register_page_explains_a_look_alike(client: FlaskClient, make) -> N
     )  # fmt: skip
     assert response.status_code == 422
     assert "reads differently" in response.get_data(as_text=True)
+
+
+OGHAM = "\u1680"
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("  Ada   Lovelace  ", "Ada Lovelace"),
+        (f"Ada{OGHAM}{OGHAM}Lovelace", f"Ada{OGHAM}{OGHAM}Lovelace"),  # other spaces as written
+        ("\uff21da\u3000Lovelace", "Ada\u3000Lovelace"),  # NFKC, but not of the space
+    ],
+)
+def test_every_name_is_tidied_by_the_one_rule(make, sent: str, stored: str) -> None:
+    assert normalise_name(sent, "name") == stored
+    assert create_user("ada", PASSWORD, display_name=sent).display_name == stored
+    assert change_display_name(make.user("bea"), sent).display_name == stored
+    teacher = make.user("teacher", role="instructor")
+    assert create_group(teacher, sent).name == stored
+    assert rename_group(teacher, create_group(teacher, "Other"), sent).name == stored
+
+
+def test_line_breaks_fold_in_a_group_name_and_are_refused_in_a_display_name(make) -> None:
+    teacher = make.user("teacher", role="instructor")
+    assert create_group(teacher, "Politics\t\r\n 101").name == "Politics 101"
+    for refused_in in (
+        lambda: create_user("ada", PASSWORD, display_name="Ada\r\nLovelace"),
+        lambda: change_display_name(teacher, "Ada\tLovelace"),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            refused_in()
+        assert "U+000" in refused.value.fields["display_name"]
+
+
+def test_a_blank_display_name_is_the_username(make) -> None:
+    assert create_user("ada", PASSWORD, display_name=" \t ").display_name == "ada"
+
+
+def test_a_group_name_is_measured_once_normalised(make) -> None:
+    # U+FDFA is one character that NFKC writes as eighteen: the stored name must still fit.
+    teacher = make.user("teacher", role="instructor")
+    with pytest.raises(ValidationFailed) as refused:
+        create_group(teacher, "\ufdfa" * 7)
+    assert "120" in refused.value.fields["name"]

@@ -327,3 +327,36 @@ def test_a_new_reading_and_the_day_before_it_is_due_are_told_to_the_group(
     assert subjects[0].startswith("Due tomorrow (")
     assert subjects[0].endswith("in Seminar: The Essay.")
     assert subjects[1] == "Ms Teach assigned a new reading in Seminar: The Essay."
+
+
+def test_queuing_mail_runs_as_many_statements_for_8_notifications_as_for_2(
+    app, make, count_queries, mailbox_user
+) -> None:
+    """Each notification's note was read in its own query, and each mail looked for its key
+    and was inserted on its own: the mail run grew with the notifications."""
+    ann, bea = mailbox_user("ann", reply="immediately"), mailbox_user("bea", reply="digest")
+    bob, article = make.user("bob"), make.article()
+    roots = [make.annotation(reader, article, body="A claim.") for reader in (ann, bea)]
+
+    def reply(times: int) -> None:
+        for n in range(times):
+            for root in roots:
+                make.annotation(bob, article, parent=root, body=f"No, because {n}.")
+
+    def statements(work) -> int:  # type: ignore[no-untyped-def]
+        with app.app_context(), count_queries() as queries:  # a run of its own, as the CLI's
+            work()
+            db.session.commit()
+        return len(queries)
+
+    reply(2)
+    few = statements(outbox.collect_notifications), statements(outbox.queue_digests)
+    reply(8)
+    later = utcnow() + timedelta(days=1)
+    many = statements(outbox.collect_notifications), statements(lambda: outbox.queue_digests(later))
+    assert many == few
+    db.session.rollback()
+    mails = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [m.to_addr for m in mails].count("ann@example.edu") == 10
+    assert [m.to_addr for m in mails].count("bea@example.edu") == 2  # a digest each time
+    assert "No, because 7." in mails[-1].text_body  # the notes are in the mail
