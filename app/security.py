@@ -63,6 +63,8 @@ def _cache_policy(response: Response) -> None:
 
 
 def _signed_in() -> bool:
+    if "Authorization" in request.headers:  # an API token: the answer is the caller's
+        return True
     user = g.get("_login_user")  # Flask-Login's, once loaded; not loading it here
     return user is not None and getattr(user, "is_authenticated", False)
 

@@ -82,6 +82,11 @@ def test_a_signed_in_page_is_kept_by_no_one(
         assert "ETag" not in response.headers
     api = member.get(f"/api/v1/articles/{classroom.article.slug}/annotations")
     assert api.headers["Cache-Control"] == "private"
+    raw, _ = issue_token(classroom.bob)
+    db.session.commit()
+    token = {"Authorization": f"Bearer {raw}"}
+    api = client.get(f"/api/v1/articles/{classroom.article.slug}/annotations", headers=token)
+    assert api.headers["Cache-Control"] == "private"
 
 
 def test_a_reader_who_has_the_page_gets_a_304_for_one_query(
