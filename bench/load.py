@@ -20,6 +20,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk.lua"
+CONFIG = Path(__file__).resolve().parent / "gunicorn_conf.py"  # not the repository's own
 USER_AGENT = "counterpoint-bench/1"  # the same on sign-in and load: the session stays fresh
 HOST = "127.0.0.1"
 
@@ -95,6 +96,8 @@ def start_server(env: dict[str, str], log: Path, workers: int = 2) -> Server:
     log.write_text("")
     command = [
         str(gunicorn),
+        "-c",
+        str(CONFIG),
         "-w",
         str(workers),
         "-k",
