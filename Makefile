@@ -72,12 +72,13 @@ fmt: install ## Format and auto-fix with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install ## Measure throughput and latency under gunicorn (writes bench/results.md, bench/live_results.md)
-	$(BIN)/python -m bench.run
+bench: install ## Measure throughput and latency under gunicorn, SQLite then PostgreSQL (writes bench/results.md, bench/live_results.md)
+	$(BIN)/python -m bench.run --database sqlite
+	$(BIN)/python -m bench.run --database postgresql
 	$(BIN)/python -m bench.live_idle
 	$(BIN)/python -m bench.insight
 
-bench-quick: install ## A short benchmark run (under a minute)
+bench-quick: install ## A short benchmark run on SQLite (about a minute)
 	$(BIN)/python -m bench.run --quick
 
 bench-live: install ## What 1,000 idle live readers cost gunicorn (writes bench/live_results.md)

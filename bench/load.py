@@ -20,6 +20,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk.lua"
+CONFIG = Path(__file__).resolve().parent / "gunicorn_conf.py"  # not the repository's own
 USER_AGENT = "counterpoint-bench/1"  # the same on sign-in and load: the session stays fresh
 HOST = "127.0.0.1"
 
@@ -87,14 +88,17 @@ def _no_control_socket() -> list[str]:
 SERVER_APP = "bench.reference:create_bench_app(freeze=True)"
 
 
-def start_server(env: dict[str, str], log: Path, workers: int = 2) -> Server:
-    """gunicorn as in production: sync workers on a free loopback port."""
-    port = free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text("")
-    command = [
-        str(gunicorn),
+# The lean reference (bench/lean_reference.py): a minimal Flask app, served alike.
+LEAN_APP = "bench.lean_reference:app"
+
+
+def server_command(port: int, log: Path, workers: int = 2, app: str = SERVER_APP) -> list[str]:
+    """gunicorn with the benchmark's settings (bench/gunicorn_conf.py, never the repository's
+    gunicorn.conf.py): `workers` sync workers on a loopback port, serving `app`."""
+    return [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "-c",
+        str(CONFIG),
         "-w",
         str(workers),
         "-k",
@@ -104,10 +108,22 @@ def start_server(env: dict[str, str], log: Path, workers: int = 2) -> Server:
         "--error-logfile",
         str(log),
         *_no_control_socket(),
-        SERVER_APP,
+        app,
     ]
+
+
+def start_server(env: dict[str, str], log: Path, workers: int = 2, app: str = SERVER_APP) -> Server:
+    """`app` (the app with its references, or the lean reference) under gunicorn on a free
+    loopback port."""
+    port = free_port()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("")
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        server_command(port, log, workers, app),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     return Server(process, port, log)
 

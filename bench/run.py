@@ -24,8 +24,11 @@ RESULTS = ROOT / "bench" / "results.md"
 DEMO = seed.DEMO_SLUG
 BIG = f"{DEMO}-2k"
 POST_TARGET = f"{DEMO}-post"
+GROUP = seed.GROUP_SLUG
+GROUP_MEMBERS = 20  # the first 20 authors; reader02 teaches, reader01 (signed in) is a member
+LEAN_SIZES = "200,2000"
 # The single-client runs a target is judged on: all --quick keeps of them.
-TARGET_LATENCIES = ("article_anon", "article_2k", "article_anon_100k")
+TARGET_LATENCIES = ("article_anon", "article_2k", "article_2k_signed", "article_anon_100k")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Plan:
     latency_seconds: int  # each single-client run
     corpus_articles: int
     demo_annotations: int = 200
+    group_annotations: int = 200  # the group's discussion of the demo article
     big_annotations: int = 2_000
     post_seeded: int = 40
     corpus_per_article: int = 200
@@ -57,26 +61,35 @@ class Scenario:
     reference: str | None = None  # the scenario its req/s is divided by
     corpus: str = "small"  # measured on the small corpus or after the 100k one is added
     quick: bool = True  # also in --quick
+    server: str = "app"  # "app" (the app and references (a), (b)) or "lean" (lean_reference)
 
 
 def scenarios(block_anchor: str) -> list[Scenario]:
     block = f"/articles/{DEMO}/p/{block_anchor}"
     return [
+        # The issue 11 yardstick: a minimal Flask app drawing 40 paragraphs and n comments from
+        # memory (bench/lean_reference.py), on its own gunicorn with the same settings.
+        Scenario("ref_lean", "Lean reference: /mem/200, 40 paragraphs + 200 comments from memory",
+                 "/mem/200", server="lean"),
+        Scenario("ref_lean_2k", "Lean reference: /mem/2000, 40 paragraphs + 2,000 comments",
+                 "/mem/2000", server="lean"),
         # One-client runs of the reference too (full runs): the 100k comparison's drift check.
         Scenario("ref_article", "Reference (a): article page from memory, 200 annotations",
                  f"/_bench/render/articles/{DEMO}", latency=True),
         Scenario("article_anon", "Article page, 200 annotations, anonymous", f"/articles/{DEMO}",
                  latency=True, reference="ref_article"),
         Scenario("article_signed", "Article page, 200 annotations, signed in",
-                 f"/articles/{DEMO}", auth="cookie", latency=True, reference="ref_article"),
+                 f"/articles/{DEMO}", auth="cookie", latency=True, reference="ref_lean"),
+        Scenario("group_member", "Group member's view: ?group=, 200 group notes, signed in",
+                 f"/articles/{DEMO}?group={GROUP}", auth="cookie", latency=True,
+                 reference="ref_lean"),
         Scenario("ref_article_2k", "Reference (a): article page from memory, 2,000 annotations",
                  f"/_bench/render/articles/{BIG}", quick=False),
         Scenario("article_2k", "Article page, 2,000 annotations, anonymous", f"/articles/{BIG}",
                  latency=True, reference="ref_article_2k"),
         # Never from the anonymous page's kept blocks: what drawing the 2k page in full costs.
-        Scenario("article_2k_signed", "Article page, 2,000 annotations, signed in (drawn in full)",
-                 f"/articles/{BIG}", auth="cookie", latency=True, reference="ref_article_2k",
-                 quick=False),
+        Scenario("article_2k_signed", "Article page, 2,000 annotations, signed in",
+                 f"/articles/{BIG}", auth="cookie", latency=True, reference="ref_lean_2k"),
         Scenario("ref_block", "Reference (a): paragraph page from memory",
                  f"/_bench/render{block}", quick=False),
         Scenario("block_page", "Paragraph page (busiest paragraph), anonymous", block,
@@ -157,6 +170,17 @@ def server_env(url: str) -> dict[str, str]:
     return env
 
 
+def lean_env(out: Path) -> dict[str, str]:
+    """The lean reference's settings: its own SQLite file under bench/out (its /mem pages read
+    none; it seeds it on import, as it was written to), the sizes the targets compare with."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "BENCH_"))}
+    env.update(
+        BENCH_DB_URL=f"sqlite:///{(out / 'lean-reference.sqlite3').resolve()}",
+        BENCH_SIZES=LEAN_SIZES,
+    )
+    return env
+
+
 def build_app(env: dict[str, str]) -> Any:
     """The app in this process, on the benchmark database, for seeding and probing."""
     from bench.reference import create_bench_app
@@ -199,6 +223,11 @@ def seed_small(app: Any, plan: Plan, rng: random.Random) -> dict[str, Any]:
                 authors,
                 rng,
                 pool,
+            )
+            members = [authors[1], authors[0], *authors[2:GROUP_MEMBERS]]
+            group = seed.seed_group(conn, demo, members)
+            seed.seed_annotations(
+                conn, [(demo, plan.group_annotations)], members, rng, pool, group.id
             )
         seed.analyze(engine)
     bodies = seed.post_bodies(rng, target, pool, 5_000)
@@ -244,8 +273,8 @@ def probe_all(
     )
     for m in measured.values():
         sc = m.scenario
-        if sc.corpus != corpus or m.unavailable:
-            continue
+        if sc.corpus != corpus or m.unavailable or sc.server != "app":
+            continue  # the lean reference runs no SQL of the app's (and is not this app)
         client, headers = anon, {}
         if sc.auth == "cookie":
             if isinstance(signed, Exception):
@@ -280,7 +309,7 @@ def load_headers(sc: Scenario, cookie: str | None, token: str | None) -> dict[st
 
 
 def measure(
-    server: load.Server,
+    servers: dict[str, load.Server],
     measured: dict[str, Measured],
     plan: Plan,
     corpus: str,
@@ -293,7 +322,9 @@ def measure(
     for m in chosen:
         sc = m.scenario
         status = load.warm_up(
-            server.base + sc.path, load_headers(sc, *credentials), bodies if sc.post else None
+            servers[sc.server].base + sc.path,
+            load_headers(sc, *credentials),
+            bodies if sc.post else None,
         )
         if not 200 <= status < 300:
             m.unavailable = f"{sc.method} {sc.path} answered {status} under gunicorn"
@@ -303,7 +334,7 @@ def measure(
         for m in chosen:
             sc = m.scenario
             result = load.drive(
-                server.base + sc.path,
+                servers[sc.server].base + sc.path,
                 connections=plan.post_connections if sc.post else plan.connections,
                 seconds=plan.seconds,
                 headers=load_headers(sc, *credentials),
@@ -316,7 +347,7 @@ def measure(
             if not sc.latency or (plan.quick and sc.key not in TARGET_LATENCIES):
                 continue
             result = load.drive(
-                server.base + sc.path,
+                servers[sc.server].base + sc.path,
                 connections=1,
                 seconds=plan.latency_seconds,
                 headers=load_headers(sc, *credentials),
@@ -380,15 +411,18 @@ def run(args: argparse.Namespace) -> int:
     clock.say(f"fresh {args.database} database: {url}")
     env = server_env(url)
     timings: dict[str, float] = {}
-    server: load.Server | None = None
+    servers: dict[str, load.Server] = {}
     app = None
     try:
         began = time.monotonic()
         app = build_app(env)
         migrate_and_load_demo(app)
         clock.say("migrated; demo article loaded")
-        # Its workers import the app (seconds) while this process seeds.
-        server = load.start_server(env, OUT / "gunicorn.log")
+        # Their workers import the apps (seconds) while this process seeds.
+        servers["app"] = server = load.start_server(env, OUT / "gunicorn.log")
+        servers["lean"] = load.start_server(
+            lean_env(OUT), OUT / "gunicorn-lean.log", app=load.LEAN_APP
+        )
         seeded = seed_small(app, plan, rng)
         timings["seed_small_s"] = time.monotonic() - began
         demo = seeded["demo"]
@@ -404,10 +438,14 @@ def run(args: argparse.Namespace) -> int:
         }
         first_body = json.loads((OUT / "post-bodies.jsonl").read_text().splitlines()[0])
         probe_all(app, measured, "small", first_body)  # while gunicorn boots
-        server.wait_healthy()
-        clock.say(f"gunicorn up on port {server.port} (2 sync workers)")
+        for each in servers.values():
+            each.wait_healthy()
+        clock.say(
+            f"gunicorn up on port {server.port}, the lean reference on port "
+            f"{servers['lean'].port} (2 sync workers each)"
+        )
         credentials = _http_credentials(server, measured)
-        measure(server, measured, plan, "small", credentials, clock)
+        measure(servers, measured, plan, "small", credentials, clock)
         corpus_annotations = 0
         if plan.corpus_articles:
             began = time.monotonic()
@@ -418,10 +456,10 @@ def run(args: argparse.Namespace) -> int:
                 f"seeded the large corpus: {corpus_annotations:,} annotations in {took:.1f} s"
             )
             probe_all(app, measured, "large", first_body)
-            measure(server, measured, plan, "large", credentials, clock)
+            measure(servers, measured, plan, "large", credentials, clock)
     finally:
-        if server is not None:
-            server.stop()
+        for each in servers.values():
+            each.stop()
         if app is not None:
             from app.extensions import db
 
@@ -446,6 +484,7 @@ def run(args: argparse.Namespace) -> int:
             "corpus": corpus_annotations,
             "busiest_anchor": demo.busiest_anchor,
             "busiest_count": demo.busiest_count,
+            "group": plan.group_annotations,
         },
         "rows": summarise(measured),
     }

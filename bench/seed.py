@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Connection, Engine
 from werkzeug.security import generate_password_hash
 
-from app.models import Annotation, Article, Block, User
+from app.models import Annotation, Article, Block, Group, GroupRole, Membership, Reading, User
 from app.models.user import new_session_token
 from app.text import render_markdown
 
@@ -32,6 +32,10 @@ annotations_t = Annotation.__table__
 articles_t = Article.__table__
 blocks_t = Block.__table__
 users_t = User.__table__
+groups_t = Group.__table__
+memberships_t = Membership.__table__
+readings_t = Reading.__table__
+GROUP_SLUG = "bench-reading-group"
 
 
 def username(i: int) -> str:
@@ -171,6 +175,40 @@ def clone_articles(conn: Connection, source_slug: str, slugs: Sequence[str]) -> 
     for start in range(0, len(block_rows), CHUNK):
         conn.execute(blocks_t.insert(), block_rows[start : start + CHUNK])
     return [load_article(conn, slug) for slug in slugs]
+
+
+@dataclass(frozen=True)
+class SeededGroup:
+    id: int
+    slug: str
+    members: tuple[int, ...]
+
+
+def seed_group(conn: Connection, article: SeededArticle, members: Sequence[int]) -> SeededGroup:
+    """A reading group of `members` (the first its instructor) reading `article`."""
+    now = datetime.now(UTC)
+    conn.execute(
+        groups_t.insert(),
+        {"slug": GROUP_SLUG, "name": "Bench reading group", "created_by_id": members[0]},
+    )
+    group_id = conn.execute(select(groups_t.c.id).where(groups_t.c.slug == GROUP_SLUG)).scalar_one()
+    conn.execute(
+        memberships_t.insert(),
+        [
+            {
+                "group_id": group_id,
+                "user_id": user_id,
+                "role": GroupRole.INSTRUCTOR if n == 0 else GroupRole.MEMBER,
+                "joined_at": now - timedelta(days=60),
+            }
+            for n, user_id in enumerate(members)
+        ],
+    )
+    conn.execute(
+        readings_t.insert(),
+        {"group_id": group_id, "article_id": article.id, "assigned_by_id": members[0]},
+    )
+    return SeededGroup(group_id, GROUP_SLUG, tuple(members))
 
 
 # --- annotation bodies -------------------------------------------------------------------
@@ -365,8 +403,11 @@ def annotation_rows(
     first_id: int,
     rng: random.Random,
     pool: BodyPool,
+    group_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Table rows for planned nodes: ids, root_id, depth, reply_count as the service keeps them."""
+    """Table rows for planned nodes: ids, root_id, depth, reply_count as the service keeps them.
+
+    With `group_id`, every note is in that group's discussion (none private)."""
     for offset, node in enumerate(nodes):
         node.id = first_id + offset
     for node in nodes:
@@ -393,7 +434,8 @@ def annotation_rows(
                 "quote_exact": quote[0],
                 "quote_prefix": quote[1],
                 "quote_suffix": quote[2],
-                "visibility": node.visibility,
+                "visibility": "group" if group_id is not None else node.visibility,
+                "group_id": group_id,
                 "status": node.status,
                 "locked": False,
                 "pinned": False,
@@ -431,16 +473,21 @@ def seed_annotations(
     authors: Sequence[int],
     rng: random.Random,
     pool: BodyPool,
+    group_id: int | None = None,
 ) -> None:
-    """`n` annotations on each (article, n), in one id range, inserted in bulk."""
+    """`n` annotations on each (article, n), in one id range, inserted in bulk.
+
+    With `group_id`, they are that group's discussion; the articles' description (roots,
+    busiest paragraph) stays that of their public discussion."""
     now = datetime.now(UTC)
     next_id = next_annotation_id(conn)
     batch: list[dict[str, Any]] = []
     for article, n in articles:
         nodes = plan_threads(rng, article.blocks, authors, n, now)
-        rows = annotation_rows(nodes, article.id, next_id, rng, pool)
+        rows = annotation_rows(nodes, article.id, next_id, rng, pool, group_id)
         next_id += len(rows)
-        _describe(article, nodes)
+        if group_id is None:
+            _describe(article, nodes)
         batch.extend(rows)
         if len(batch) >= CHUNK:
             insert_rows(conn, batch)

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 
 from app.api.inputs import BadRequest
 from app.errors import json_error
-from app.extensions import csrf, db
+from app.extensions import csrf, db, login_manager
 from app.models import ApiToken, User
 from app.services.tokens import find_token_user
 
@@ -45,6 +45,9 @@ def authenticate() -> None:
     if found is None:
         unauthorized("The token is unknown, expired or revoked; get a new one at POST /tokens.")
     g.api_caller, g.api_token_id = found
+    # Flask-Login's current_user is this caller too. Whatever asks for it (the rate limiter's
+    # key, every write) would otherwise run its request_loader: the same token looked up again.
+    login_manager._update_request_context_with_user(found[0])
 
 
 def by_token() -> bool:

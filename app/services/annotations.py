@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -270,16 +270,36 @@ def post_annotation(
     db.session.add(annotation)
     db.session.flush()  # the flush hook raises the article's version (services/versions.py)
     if annotation.root_id is None:
-        # A thread's first note is its own root, which only its new id says.
-        annotation.root_id = annotation.id
+        _root_itself(annotation)
     # The caller presents it straight away: give it what it was built from, without queries.
     given = {"author": actor, "block": block, "article": article, "parent": parent}
     for relation, value in (given | {"group": audience.group}).items():
         set_committed_value(annotation, relation, value)
     if annotation.status == AnnotationStatus.VISIBLE:
         became_visible(annotation, actor)
-    db.session.flush()
+    db.session.flush()  # what became_visible added (a reply's notification, mentions)
     return annotation
+
+
+def _root_itself(annotation: Annotation) -> None:
+    """A thread's first note is its own root, which only its new id says.
+
+    One UPDATE by primary key, not a second flush of the unit of work: that flush cost more
+    than the rest of posting's SQL together, while the write lock was held. The flush just
+    made has raised the article's version in this transaction, so nothing is left for the
+    versions hook to see (app/services/versions.py lists this write).
+    """
+    db.session.connection().execute(_OWN_ROOT, {"note": annotation.id})
+    set_committed_value(annotation, "root_id", annotation.id)
+
+
+# Built once, run on the session's connection: the ORM's UPDATE path costs more than the write.
+_annotations = Annotation.__table__
+_OWN_ROOT = (
+    update(_annotations)
+    .where(_annotations.c.id == bindparam("note"))
+    .values(root_id=bindparam("note"))
+)
 
 
 def edit_annotation(

@@ -16,7 +16,9 @@ shows raise the version themselves, each with a test in tests/unit/test_versions
 The other Core writes change nothing an article page shows: flags closed and a member's
 approved-post count by `moderation` (always with a flushed annotation change when the page
 changes), notifications marked read, sessions, tokens, sign-in backoff; and the benchmark's
-seeder, which runs before serving. Posting is an ORM add + flush: the hook sees it.
+seeder, which runs before serving. Posting is an ORM add + flush: the hook sees it; the
+new thread's own `root_id`, set right after by primary key (`annotations._root_itself`), is
+written in the same transaction as that flush, whose bump already covers it.
 """
 
 from __future__ import annotations
@@ -34,15 +36,17 @@ _articles = Article.__table__
 _PENDING = "cp_bump_articles"  # session.info keys: what the flush changed, for after it
 _AUTHORS = "cp_bump_authors"
 _BUMPED = "cp_bumped"  # articles already raised in the current transaction
-_BUMP = (
-    update(_articles)
-    .where(_articles.c.id.in_(bindparam("ids", expanding=True)))
+_RAISED = {
     # Named here so the column's onupdate leaves it alone: the article itself is unchanged.
-    .values(
-        discussion_version=_articles.c.discussion_version + 1,
-        updated_at=_articles.c.updated_at,
-    )
+    "discussion_version": _articles.c.discussion_version + 1,
+    "updated_at": _articles.c.updated_at,
+}
+_BUMP = (
+    update(_articles).where(_articles.c.id.in_(bindparam("ids", expanding=True))).values(_RAISED)
 )
+# Nearly every write touches one article: `id = ?` skips expanding the IN list each time
+# (posting runs it with the write lock held, so its cost is paid by every waiting writer).
+_BUMP_ONE = update(_articles).where(_articles.c.id == bindparam("article")).values(_RAISED)
 
 
 def bump_discussion(session: Session, article_ids: Iterable[int]) -> None:
@@ -57,7 +61,10 @@ def bump_discussion(session: Session, article_ids: Iterable[int]) -> None:
     if not ids:
         return
     bumped.update(ids)
-    session.connection().execute(_BUMP, {"ids": ids})
+    if len(ids) == 1:
+        session.connection().execute(_BUMP_ONE, {"article": ids[0]})
+    else:
+        session.connection().execute(_BUMP, {"ids": ids})
     _forget_loaded_versions(session, ids)
 
 
@@ -72,7 +79,7 @@ def _forget_loaded_versions(session: Session, ids: list[int]) -> None:
     """Articles already loaded in this session must not keep showing the old version."""
     for article_id in ids:
         loaded = session.identity_map.get(identity_key(Article, article_id))
-        if loaded is not None and "discussion_version" not in inspect(loaded).unloaded:
+        if loaded is not None and "discussion_version" in inspect(loaded).dict:
             session.expire(loaded, ["discussion_version"])
 
 

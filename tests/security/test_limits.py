@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from app import create_app, throttle
 from app.errors import CODES
@@ -87,6 +88,32 @@ def test_posting_too_fast_answers_429_rate_limited(limited_app: Flask, make, bea
         client.post("/api/v1/articles/essay/annotations", json=note, headers=other).status_code
         == 201
     )
+
+
+def test_a_token_write_looks_its_token_up_once_with_limits_on(
+    limited_app: Flask, make, bearer
+) -> None:
+    """The rate limit's key (the writer) comes from the token the API already checked: asking
+    Flask-Login who is signed in must not look the token up a second time."""
+    make.article(slug="essay")
+    headers = bearer(make.user())
+    note = {"anchor": "p2", "kind": "comment", "body": "Once."}
+    client = limited_app.test_client()
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    with limited_app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.post("/api/v1/articles/essay/annotations", json=note, headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 201
+    assert response.headers["X-RateLimit-Remaining"] == str(int(throttle.WRITE_RATE.split()[0]) - 1)
+    assert sum("api_tokens" in statement for statement in seen) == 1
 
 
 # --- failed sign-in backoff ----------------------------------------------------------------

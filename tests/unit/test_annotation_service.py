@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AnnotationStatus
+from app.models import Annotation, AnnotationStatus, Article
+from app.services import annotations as annotation_service
 from app.services.annotations import (
     NewAnnotation,
     Quote,
@@ -118,3 +120,38 @@ def test_a_posted_annotation_is_complete_and_its_post_runs_few_statements(
         assert (note.author, note.article.id, note.group) == (author, article_id, None)
         assert (note.helpful_count, note.is_answer, note.reply_count) == (0, False, 0)
     assert len(reading) == 0
+
+
+def _plain_root(annotation: Annotation) -> None:
+    """The plain path _root_itself stands in for: set the attribute and flush again."""
+    annotation.root_id = annotation.id
+    db.session.flush()
+
+
+def test_a_threads_own_root_is_written_as_a_second_flush_would_write_it(
+    make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """_root_itself (one UPDATE by id on the connection) leaves the row, the session and the
+    article's version exactly as the plain path (`root_id = id`, flush) does."""
+    author, article = make.user(), make.article()
+    table = Annotation.__table__
+
+    def post_one() -> tuple[dict[str, object], int, bool]:
+        before = db.session.get(Article, article.id).discussion_version
+        note = post_annotation(author, article, NewAnnotation("p2", "question", "Why *now*?"))
+        assert note.root_id == note.id
+        left_pending = bool(db.session.new or db.session.dirty)
+        db.session.commit()
+        row = dict(db.session.execute(select(table).where(table.c.id == note.id)).mappings().one())
+        assert row["root_id"] == row["id"]
+        kept = {
+            k: v for k, v in row.items() if k not in ("id", "root_id", "created_at", "updated_at")
+        }
+        raised = db.session.get(Article, article.id).discussion_version - before
+        return kept, raised, left_pending
+
+    fast = post_one()
+    monkeypatch.setattr(annotation_service, "_root_itself", _plain_root)
+    plain = post_one()
+    assert fast == plain
+    assert fast[1:] == (1, False)  # raised once, nothing left for the commit to flush

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Annotation, Article, Block, User
+from app.models import Annotation, Article, Block, Membership, Reading, User
 from app.services.annotations import NewAnnotation, Quote, post_annotation
 from app.services.articles import import_demo
 from app.text import render_markdown
@@ -115,3 +115,31 @@ def test_post_bodies_are_accepted_by_the_service(seeded: dict[str, Any]) -> None
         new = NewAnnotation(b["anchor"], b["kind"], b["body"], b.get("parent"), quote)
         post_annotation(user, article, new)  # raises if the anchor, parent or quote is wrong
     db.session.rollback()
+
+
+def test_a_seeded_group_discussion_is_the_groups_and_its_members(
+    seeded: dict[str, Any],
+) -> None:
+    """The group member's scenario: a group reading the demo article, its notes by members,
+    in its discussion alone; the article's public description is left as it was."""
+    authors, demo = seeded["authors"], seeded["demo"]
+    public_roots = list(demo.roots)
+    members = [authors[1], authors[0], authors[2]]
+    with db.engine.begin() as conn:
+        group = seed.seed_group(conn, demo, members)
+        seed.seed_annotations(conn, [(demo, 30)], members, seeded["rng"], seeded["pool"], group.id)
+    grouped = [a for a in _all().values() if a.group_id is not None]
+    assert len(grouped) == 30
+    assert {a.group_id for a in grouped} == {group.id}
+    assert {a.visibility for a in grouped} == {"group"}
+    assert {a.author_id for a in grouped} <= set(members)
+    assert (demo.roots, demo.annotations) == (public_roots, 150)
+    roles = dict(
+        db.session.execute(
+            select(Membership.user_id, Membership.role).where(Membership.group_id == group.id)
+        ).all()
+    )
+    assert roles == {authors[1]: "instructor", authors[0]: "member", authors[2]: "member"}
+    assert db.session.scalar(select(Reading.article_id).where(Reading.group_id == group.id)) == (
+        demo.id
+    )
