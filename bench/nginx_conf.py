@@ -208,20 +208,18 @@ http {{
         listen {site.listen};
         server_name _;
 
-        # Everything else: straight through, conditional requests and all.
+        # Everything else: straight through, conditional requests and all (a cached location
+        # swaps a reader's If-None-Match for its own). /version polls are answered here.
         location / {{
 {proxy(cached=False)}
         }}
 
-        # Where the app's public pages live (article and paragraph pages).
-        location /articles/ {{
+        # The pages the app makes public for anonymous readers, and only those: the article
+        # page and a paragraph's page. proxy_cache_lock makes concurrent misses of one page
+        # wait their turn, which is what a cold page needs and what would serialise a page
+        # the app never lets anyone keep.
+        location ~ ^/articles/[^/]+(/p/[^/]+)?$ {{
 {proxy(cached=True)}
-        }}
-
-        # What live readers poll every 4 s: private, and its 304 is the point, so it never
-        # meets the cache (a cached location replaces the reader's If-None-Match with its own).
-        location ~ ^/articles/[^/]+/version$ {{
-{proxy(cached=False)}
         }}
     }}
 }}

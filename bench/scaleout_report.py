@@ -78,11 +78,19 @@ def verdict(facts: dict[str, Any]) -> str:
             f"nginx served {hits / total:.1%} of the anonymous article page's requests from its "
             f"cache{ratio}; signed-in requests all passed through (BYPASS)."
         )
+    through = runs.get("anon_nginx", {}).get("rps") or 0
+    direct = runs.get("anon_direct", {}).get("rps") or 0
     return (
         f"nginx cached **none** of the anonymous article page ({hits} hits in {total:,} "
         "requests): the app this ran did not yet mark the page `Cache-Control: public, "
         "s-maxage=…` (or still set a cookie on it), and nginx only keeps what the app's "
-        "headers allow. The anonymous figures through nginx are the app's own, plus the proxy."
+        f"headers allow. Through nginx the page was slower than straight to A ({through:,.0f} "
+        f"against {direct:,.0f} req/s): `proxy_cache_lock` makes concurrent misses of one page "
+        "wait their turn (a waiting request looks again every 500 ms), which is right for a "
+        "page about to be cached and serialises one that never is. And a reader's "
+        "`If-None-Match` on the page reaches the app as nginx's own (none, with nothing cached): "
+        "a 200 drawn in full where the app alone answers 304. Both end when the app's headers "
+        "let nginx keep the page.\n"
     )
 
 

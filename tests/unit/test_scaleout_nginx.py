@@ -64,7 +64,7 @@ class FakeApp(BaseHTTPRequestHandler):
             # A wrong header on a signed-in page: nginx must still keep it to this reader.
             self._answer(200, public, b"private page of a signed-in reader")
             return
-        if path in ("/articles/a", "/articles/changed", "/articles/leaky"):
+        if path in ("/articles/a", "/articles/a/p/x", "/articles/changed", "/articles/leaky"):
             if self.headers.get("If-None-Match") == etag:
                 self._answer(304, {k: v for k, v in public.items() if k != "Content-Type"})
                 return
@@ -78,7 +78,7 @@ class FakeApp(BaseHTTPRequestHandler):
                 self._answer(304, private)
                 return
             self._answer(200, private, b'{"version": 1}')
-        elif path in ("/echo", "/articles/echo"):
+        elif path in ("/echo", "/articles/echo", "/articles/a/notes"):
             self._answer(200, {"Cache-Control": "no-store"}, json.dumps(FakeApp.seen[-1]).encode())
         else:
             self._answer(404, {})
@@ -150,6 +150,10 @@ def test_an_anonymous_page_is_kept_for_s_maxage(proxy: str) -> None:
     assert second.getheader("X-Cache-Status") == "HIT"
     assert second.body == first.body  # type: ignore[attr-defined]
     assert FakeApp.hits["/articles/a"] == 1
+    get(proxy, "/articles/a/p/x")
+    assert get(proxy, "/articles/a/p/x").getheader("X-Cache-Status") == "HIT"
+    # Other pages under /articles/ never meet the cache (nor its lock).
+    assert get(proxy, "/articles/a/notes").getheader("X-Cache-Status") is None
 
 
 def test_after_s_maxage_nginx_revalidates_with_the_apps_etag(proxy: str) -> None:
