@@ -376,7 +376,9 @@ def start_nginx(upstreams: list[Instance], started: Started) -> tuple[str, Any]:
         listen=f"{HOST}:{port}",
         upstreams=[f"{HOST}:{u.port}" for u in upstreams],
     )
-    shutil.rmtree(site.prefix / "cache", ignore_errors=True)  # every run starts cold
+    # Every run starts cold, and its access log counts only its own requests.
+    shutil.rmtree(site.prefix / "cache", ignore_errors=True)
+    site.access_log_path.unlink(missing_ok=True)
     site.write()
     nginx = find_command("nginx") or "nginx"
     test = subprocess.run([nginx, *site.command("-t")[1:]], capture_output=True, text=True)
@@ -664,7 +666,10 @@ def scaleout(args: argparse.Namespace) -> dict[str, Any]:
                 {"key": r.key, "label": r.label, "connections": r.connections, **r.result}
                 for r in measured + again
             ]
-            facts["round_robin"] = _round_robin(_site.access_log_path)
+            names = {f"{HOST}:{i.port}": f"instance {i.name}" for i in (a, b)}
+            facts["round_robin"] = {
+                names.get(addr, addr): n for addr, n in _round_robin(_site.access_log_path).items()
+            }
             facts["seeded"] = seeded.__dict__
     finally:
         started.stop_all()
