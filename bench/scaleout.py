@@ -403,7 +403,7 @@ class Run:
     connections: int
     headers: dict[str, str] = field(default_factory=dict)
     bodies: Path | None = None
-    expect: int = 200  # the status every answer should have
+    expect: int = 200  # the status every answer should have (the report shows them all)
     result: dict[str, Any] = field(default_factory=dict)
 
 
@@ -431,7 +431,6 @@ def wrk(run: Run, seconds: int) -> dict[str, Any]:
     elapsed = data["duration_us"] / 1e6
     statuses = tally(data["statuses"])
     cache = {k: v for k, v in tally(data["cache"]).items() if k != "-"}
-    socket_errors = data["connect"] + data["read"] + data["write"] + data["timeout"]
     return {
         "requests": data["requests"],
         "rps": data["requests"] / elapsed if elapsed else 0.0,
@@ -439,7 +438,7 @@ def wrk(run: Run, seconds: int) -> dict[str, Any]:
         "p99_ms": data["p99_us"] / 1000,
         "statuses": statuses,
         "cache": cache,
-        "unexpected": sum(n for s, n in statuses.items() if s != str(run.expect)) + socket_errors,
+        "socket_errors": data["connect"] + data["read"] + data["write"] + data["timeout"],
     }
 
 
@@ -557,7 +556,9 @@ def _runs(items: list[str]) -> str:
 # --- the run -------------------------------------------------------------------------------
 
 
-def runs(a: Instance, proxy: str, seeded: Seeded, cookie: str, token: str, args: Any) -> list[Run]:
+def runs(
+    a: Instance, proxy: str, seeded: Seeded, cookie: str, token: str, args: argparse.Namespace
+) -> list[Run]:
     page = f"/articles/{seeded.demo}"
     c, pc = args.connections, args.post_connections
     return [
@@ -616,61 +617,80 @@ def measure(all_runs: list[Run], seconds: int) -> None:
         )
 
 
+def backing_services(started: Started, facts: dict[str, Any]) -> tuple[str, str]:
+    """PostgreSQL's admin URL and Redis's URL: the ones that answer, else started here."""
+    pg_url = os.environ.get("SCALEOUT_POSTGRES_URL", PG_ADMIN_URL)
+    redis_url = os.environ.get("SCALEOUT_REDIS_URL", REDIS_URL)
+    own_pg, own_redis = not postgres_answers(pg_url), not redis_answers(redis_url)
+    ensure_commands(own_pg, own_redis)
+    if own_pg:
+        say(f"no PostgreSQL answers at {pg_url}: starting one under {OUT / 'pg'}")
+        pg_url = start_postgres(started)
+    if own_redis:
+        say(f"no Redis answers at {redis_url}: starting redis-server")
+        redis_url = start_redis(started)
+    facts["postgres"] = _pg_version(pg_url) + (" (own cluster)" if own_pg else "")
+    facts["redis"] = _redis_version(redis_url) + (" (own redis-server)" if own_redis else "")
+    return pg_url, redis_url
+
+
+def exercise(
+    a: Instance, b: Instance, proxy: str, seeded: Seeded, args: argparse.Namespace
+) -> dict[str, Any]:
+    """The freshness check, then the load runs; what they found."""
+    from bench.load import api_token, sign_in
+    from bench.seed import PASSWORD, username
+
+    cookie = sign_in(a.base, username(1), PASSWORD)  # signed in on A ...
+    token = api_token(a.base, username(1), PASSWORD)
+    fresh = freshness(a, b, proxy, seeded, cookie, token)  # ... and read back on B
+    for s in fresh["seen"]:
+        say(f"fresh: {s['what']} via {s['via']}: {s['fresh']} after {s['reads']} read(s), "
+            f"answered at {s['ms']:.0f} ms {s['note']}")  # fmt: skip
+    measured = runs(a, proxy, seeded, cookie, token, args)
+    measure(measured, args.seconds)
+    again = revalidation_runs(a, proxy, seeded, args.connections, args.seconds)
+    measure(again, args.seconds)
+    return {
+        "fresh": fresh,
+        "runs": [
+            {
+                "key": r.key,
+                "label": r.label,
+                "connections": r.connections,
+                "expect": r.expect,
+                **r.result,
+            }
+            for r in measured + again
+        ],
+    }
+
+
 def scaleout(args: argparse.Namespace) -> dict[str, Any]:
     started = Started()
     load_before = os.getloadavg()[0]
     began = time.monotonic()
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "logs").mkdir(exist_ok=True)
+    (OUT / "logs").mkdir(parents=True, exist_ok=True)
     facts: dict[str, Any] = {}
     try:
-        pg_url = os.environ.get("SCALEOUT_POSTGRES_URL", PG_ADMIN_URL)
-        redis_url = os.environ.get("SCALEOUT_REDIS_URL", REDIS_URL)
-        own_pg, own_redis = not postgres_answers(pg_url), not redis_answers(redis_url)
-        ensure_commands(own_pg, own_redis)
-        if own_pg:
-            say(f"no PostgreSQL answers at {pg_url}: starting one under {OUT / 'pg'}")
-            pg_url = start_postgres(started)
-        if own_redis:
-            say(f"no Redis answers at {redis_url}: starting redis-server")
-            redis_url = start_redis(started)
-        facts["postgres"] = _pg_version(pg_url) + (" (own cluster)" if own_pg else "")
-        facts["redis"] = _redis_version(redis_url) + (" (own redis-server)" if own_redis else "")
+        pg_url, redis_url = backing_services(started, facts)
         with database(pg_url, args.keep_db) as db_url:
-            proxy_port = free_port()  # reserved for PUBLIC_URL; nginx binds it below
+            proxy_port = free_port()  # for PUBLIC_URL; nginx binds a port of its own below
             env = app_env(db_url, redis_url, f"http://{HOST}:{proxy_port}")
             flask(env, "db", "upgrade")
             flask(env, "demo", "load")
             seeded = seed_data(env)
             say(f"database {DATABASE}: migrated, demo + {seeded.annotations} annotations")
-            a = start_instance("A", env, started)
-            b = start_instance("B", env, started)
+            a, b = start_instance("A", env, started), start_instance("B", env, started)
             wait_healthy(a)
             wait_healthy(b)
-            proxy, _site = start_nginx([a, b], started)
+            proxy, site = start_nginx([a, b], started)
             say(f"instances A :{a.port} and B :{b.port}, nginx {proxy}")
-            from bench.load import api_token, sign_in
-            from bench.seed import PASSWORD, username
-
-            cookie = sign_in(a.base, username(1), PASSWORD)  # signed in on A ...
-            token = api_token(a.base, username(1), PASSWORD)
-            facts["fresh"] = freshness(a, b, proxy, seeded, cookie, token)  # ... read on B
-            for s in facts["fresh"]["seen"]:
-                say(f"fresh: {s['what']} via {s['via']}: {s['fresh']} after {s['reads']} "
-                    f"read(s), answered at {s['ms']:.0f} ms {s['note']}")  # fmt: skip
-            measured = runs(a, proxy, seeded, cookie, token, args)
-            measure(measured, args.seconds)
-            again = revalidation_runs(a, proxy, seeded, args.connections, args.seconds)
-            measure(again, args.seconds)
-            facts["runs"] = [
-                {"key": r.key, "label": r.label, "connections": r.connections, **r.result}
-                for r in measured + again
-            ]
+            facts.update(exercise(a, b, proxy, seeded, args), seeded=seeded.__dict__)
             names = {f"{HOST}:{i.port}": f"instance {i.name}" for i in (a, b)}
             facts["round_robin"] = {
-                names.get(addr, addr): n for addr, n in _round_robin(_site.access_log_path).items()
+                names.get(addr, addr): n for addr, n in _round_robin(site.access_log_path).items()
             }
-            facts["seeded"] = seeded.__dict__
     finally:
         started.stop_all()
     facts.update(

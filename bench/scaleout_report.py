@@ -22,8 +22,16 @@ def nginx_version() -> str:
     return (done.stderr or done.stdout).strip().removeprefix("nginx version: nginx/")
 
 
-def _answers(statuses: dict[str, int]) -> str:
-    return ", ".join(f"{s} ×{n:,}" for s, n in sorted(statuses.items()))
+def _answers(run: dict[str, Any]) -> str:
+    """Every status seen; any but the expected one in bold, and socket errors too."""
+    expected = str(run.get("expect", 200))
+    parts = [
+        f"{s} ×{n:,}" if s == expected else f"**{s} ×{n:,}**"
+        for s, n in sorted(run["statuses"].items())
+    ]
+    if run.get("socket_errors"):
+        parts.append(f"**socket errors ×{run['socket_errors']:,}**")
+    return ", ".join(parts)
 
 
 def _cache(cache: dict[str, int]) -> str:
@@ -46,7 +54,7 @@ def run_table(runs: list[dict[str, Any]]) -> list[str]:
     for r in runs:
         lines.append(
             f"| {r['label']} | {r['connections']} | {r['rps']:,.1f} | {r['p50_ms']:.1f} ms "
-            f"| {r['p99_ms']:.1f} ms | {_answers(r['statuses'])} | {_cache(r['cache'])} |"
+            f"| {r['p99_ms']:.1f} ms | {_answers(r)} | {_cache(r['cache'])} |"
         )
     return lines
 

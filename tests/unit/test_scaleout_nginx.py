@@ -1,5 +1,6 @@
 """`make scaleout`'s nginx: it caches what the app's headers call public and nothing a signed-in
-reader asked for, revalidates with the app's ETag, and forwards what ProxyFix reads.
+reader asked for, revalidates with the app's ETag, and forwards what ProxyFix reads; and the
+section of bench/results.md the run writes.
 
 Against a fake upstream that speaks the app's caching contract (not the app: the end-to-end run
 with PostgreSQL, Redis and two gunicorn instances is `make scaleout`). About three seconds;
@@ -22,6 +23,7 @@ import pytest
 
 from bench.nginx_conf import NginxSite, render
 from bench.scaleout import find_command, free_port, wait_for_port
+from bench.scaleout_report import END, START, write
 
 NGINX = find_command("nginx")
 MAX_AGE = 1  # the fake's s-maxage: the revalidation test waits this long
@@ -218,3 +220,41 @@ def test_live_readers_polls_keep_their_304(proxy: str) -> None:
     poll = get(proxy, "/articles/a/version", {"If-None-Match": '"v1"'})
     assert poll.status == 304
     assert poll.getheader("X-Cache-Status") is None
+
+
+def _facts(cache: dict[str, int]) -> dict[str, object]:
+    run = {"connections": 8, "rps": 100.0, "p50_ms": 1.0, "p99_ms": 2.0, "expect": 200}
+    return {
+        "date": "2026-11-30 08:00 UTC",
+        "loadavg": [0.5, 0.6],
+        "seconds": 10,
+        "total_s": 120,
+        "postgres": "PostgreSQL 15",
+        "redis": "Redis 7",
+        "seeded": {"users": 50, "annotations": 200},
+        "round_robin": {"instance A": 10, "instance B": 10},
+        "fresh": {"anchor": "p-x", "before_cache": ["MISS", "HIT"], "seen": []},
+        "runs": [
+            run | {"key": "anon_nginx", "label": "through nginx", "statuses": {"200": 10},
+                   "cache": cache},
+            run | {"key": "anon_direct", "label": "direct", "statuses": {"200": 5, "500": 1},
+                   "cache": {}},
+        ],
+    }  # fmt: skip
+
+
+def test_the_report_replaces_only_its_own_section_and_says_whether_nginx_cached(
+    tmp_path: Path,
+) -> None:
+    results = tmp_path / "results.md"
+    results.write_text(f"# Results\n\nkept\n\n{START}\nold\n{END}\n\nalso kept\n")
+    write(results, _facts({"HIT": 9, "MISS": 1}))
+    text = results.read_text()
+    assert text.startswith("# Results\n\nkept\n")
+    assert text.endswith("also kept\n")
+    assert "old" not in text
+    assert "90.0% of the anonymous article page's requests from its cache" in text
+    assert "**500 ×1**" in text  # an answer other than the expected one stands out
+    write(results, _facts({"MISS": 10}))
+    assert "nginx cached **none** of the anonymous article page" in results.read_text()
+    assert results.read_text().count(START) == 1
