@@ -367,10 +367,9 @@ def wait_healthy(instance: Instance, timeout: float = 60) -> None:
     raise RuntimeError(f"instance {instance.name} did not answer /healthz in {timeout:.0f} s")
 
 
-def start_nginx(upstreams: list[Instance], started: Started) -> tuple[str, Any]:
+def start_nginx(port: int, upstreams: list[Instance], started: Started) -> tuple[str, Any]:
     from bench.nginx_conf import NginxSite
 
-    port = free_port()
     site = NginxSite(
         prefix=OUT / "nginx",
         listen=f"{HOST}:{port}",
@@ -675,7 +674,7 @@ def scaleout(args: argparse.Namespace) -> dict[str, Any]:
     try:
         pg_url, redis_url = backing_services(started, facts)
         with database(pg_url, args.keep_db) as db_url:
-            proxy_port = free_port()  # for PUBLIC_URL; nginx binds a port of its own below
+            proxy_port = free_port()  # PUBLIC_URL's: nginx listens there
             env = app_env(db_url, redis_url, f"http://{HOST}:{proxy_port}")
             flask(env, "db", "upgrade")
             flask(env, "demo", "load")
@@ -684,7 +683,7 @@ def scaleout(args: argparse.Namespace) -> dict[str, Any]:
             a, b = start_instance("A", env, started), start_instance("B", env, started)
             wait_healthy(a)
             wait_healthy(b)
-            proxy, site = start_nginx([a, b], started)
+            proxy, site = start_nginx(proxy_port, [a, b], started)
             say(f"instances A :{a.port} and B :{b.port}, nginx {proxy}")
             facts.update(exercise(a, b, proxy, seeded, args), seeded=seeded.__dict__)
             names = {f"{HOST}:{i.port}": f"instance {i.name}" for i in (a, b)}
