@@ -13,7 +13,7 @@ COV_ARGS ?= --cov --cov-branch --cov-report=term:skip-covered
 export COUNTERPOINT_ENV ?= development
 
 .DEFAULT_GOAL := help
-.PHONY: help install run db demo test test-sqlite test-postgres lint fmt bench bench-quick bench-live check check-api check-reliability clean
+.PHONY: help install run db demo test test-sqlite test-postgres lint fmt bench bench-quick bench-live scaleout check check-api check-reliability clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -83,6 +83,9 @@ bench-quick: install ## A short benchmark run on SQLite (about a minute)
 
 bench-live: install ## What 1,000 idle live readers cost gunicorn (writes bench/live_results.md)
 	$(BIN)/python -m bench.live_idle
+
+scaleout: install ## PostgreSQL, Redis, 2 app instances behind nginx's cache: measured (~3 min, bench/results.md)
+	$(BIN)/python -m bench.scaleout
 
 check: lint test check-api ## Everything CI checks, and the long API check
 

@@ -25,9 +25,13 @@ keepalive = 5
 limit_request_line = 4094
 limit_request_fields = 50
 limit_request_field_size = 8190
-# Recycle workers now and then, staggered, so a slow leak can never build up.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle workers now and then, staggered, so a slow leak can never build up. Evenly loaded
+# workers reach the same count together: the jitter is half the span, or they restart within
+# seconds of each other and the instance has no warm worker meanwhile (`make scaleout` saw both
+# of an instance's workers restart 2 s apart, a 4-5 s stall, at 2000 ± 200). Live readers'
+# polls are requests too: 250 a second across 8 workers is 2,000 each in about a minute.
+max_requests = 20000
+max_requests_jitter = 10000
 # No ~/.gunicorn control socket shared between instances on one machine.
 control_socket_disable = True
 accesslog = "-"
