@@ -154,6 +154,7 @@ def test_membership_changes_take_effect_on_the_next_page(
     page = _text(client, url)
     assert "You are suspended from posting" in page
     assert 'class="reading is-closed"' in page  # the stylesheet hides every "Add a note"
+    assert "Select words in a paragraph to comment" not in page  # nor invites them to
 
     groups.remove_member(c.teacher, c.group, c.bob.username, "left the course")
     db.session.commit()
