@@ -288,10 +288,20 @@ class Stuck:
     silent: list[Silent]
 
 
-def where_stuck(group: Group) -> Stuck:
+def where_stuck(
+    group: Group,
+    readings: list[Reading] | None = None,
+    members: list[MemberActivity] | None = None,
+) -> Stuck:
     """The paragraphs with the most unanswered questions and counterarguments, the most-flagged
-    threads, and the members who have not posted on each assigned reading (four statements)."""
-    return Stuck(_unanswered(group), _flagged(group), _silent(group))
+    threads, and the members who have not posted on each assigned reading (five statements;
+    three when the caller passes the group's readings and its participation rows)."""
+    if readings is None:
+        readings = list_readings(group)
+    if members is None:
+        members = [MemberActivity(user, role) for user, role in _members(group)]
+    students = [m.user for m in members if m.role == GroupRole.MEMBER]
+    return Stuck(_unanswered(group), _flagged(group), _silent(group, readings, students))
 
 
 def _unanswered(group: Group) -> list[StuckBlock]:
@@ -351,18 +361,16 @@ def _flagged(group: Group) -> list[FlaggedThread]:
     return [FlaggedThread(r, int(n)) for r, n in rows]
 
 
-def _silent(group: Group) -> list[Silent]:
+def _silent(group: Group, readings: list[Reading], students: list[User]) -> list[Silent]:
     """Per reading, the members with no visible note on it. Who posted where is one grouped
     query; the difference is taken here (a correlated NOT EXISTS per member and reading costs
     seconds on a large class)."""
-    readings = list_readings(group)
     rows = db.session.execute(
         select(Annotation.author_id, Annotation.article_id)
         .where(counted_in(group))
         .group_by(Annotation.author_id, Annotation.article_id)  # the activity index's order
     )
     posted = {(article_id, author_id) for author_id, article_id in rows}
-    students = [user for user, role in _members(group) if role == GroupRole.MEMBER]
     return [
         Silent(r, [u for u in students if (r.article_id, u.id) not in posted]) for r in readings
     ]
