@@ -14,12 +14,11 @@ from app.loaders import load_group
 from app.models import AnnotationKind, Group, GroupRole
 from app.services import groups, insight, reading, search
 from app.services.errors import Forbidden, NotFound, ValidationFailed
-from app.web import charts
+from app.web import charts, present
 from app.web.actions import require_user
 from app.web.articles import selected_group
 from app.web.blueprint import bp, viewer
-from app.web.present import KINDS, Viewing, iso
-from app.web.present import when as present_when
+from app.web.present import Viewing
 
 PAGE = 20
 USERNAME = "USERNAME"  # stands for the name in a work-page URL built once per page
@@ -89,7 +88,7 @@ class MemberRow:
 def _moment(when: datetime | None) -> Moment | None:
     if when is None:
         return None
-    return Moment(iso(when), present_when(when), when.strftime("%d %b"))
+    return Moment(present.iso(when), present.when(when), when.strftime("%d %b"))
 
 
 def member_rows(report: insight.Participation, work_url: str) -> list[MemberRow]:
@@ -100,7 +99,7 @@ def member_rows(report: insight.Participation, work_url: str) -> list[MemberRow]
             m.user.display_name,
             m.role == GroupRole.INSTRUCTOR,
             work_url.replace(USERNAME, quote(m.user.username, safe="")),
-            tuple(m.counts.get(kind, 0) for kind in KINDS),
+            tuple(m.counts.get(kind, 0) for kind in present.KINDS),
             m.words,
             m.replies_given,
             m.replies_received,
