@@ -152,30 +152,29 @@ def participation(group: Group, reading: Reading | None = None) -> Participation
 
 
 def _add_written(members: dict[int, MemberActivity], scope: ColumnElement[bool]) -> None:
-    """Each member's notes by kind, words, replies given, first and last note (one statement).
-    A former member's notes stay in the discussion, not in the grades."""
+    """Each member's notes by kind, words, replies given, first and last note (one statement,
+    a row per author in the activity index's order). A former member's notes stay in the
+    discussion, not in the grades."""
+    per_kind = [func.sum(case((Annotation.kind == kind, 1), else_=0)) for kind in KINDS]
     rows = db.session.execute(
         select(
             Annotation.author_id,
-            Annotation.kind,
-            func.count(),
             func.coalesce(func.sum(Annotation.word_count), 0),
             func.count(Annotation.parent_id),
             func.min(Annotation.created_at),
             func.max(Annotation.created_at),
+            *per_kind,
         )
         .where(scope)
-        .group_by(Annotation.author_id, Annotation.kind)
+        .group_by(Annotation.author_id)
     )
-    for author_id, kind, notes, words, replies, first, last in rows:
+    for author_id, words, replies, first, last, *counts in rows:
         row = members.get(author_id)
         if row is None:
             continue
-        row.counts[kind] = row.counts.get(kind, 0) + int(notes)
-        row.words += int(words)
-        row.replies_given += int(replies)
-        row.first = first if row.first is None else min(row.first, first)
-        row.last = last if row.last is None else max(row.last, last)
+        row.counts = {kind: int(n) for kind, n in zip(KINDS, counts, strict=True)}
+        row.words, row.replies_given = int(words), int(replies)
+        row.first, row.last = first, last
 
 
 def _add_received(members: dict[int, MemberActivity], scope: ColumnElement[bool]) -> None:
@@ -206,13 +205,19 @@ def _add_received(members: dict[int, MemberActivity], scope: ColumnElement[bool]
 
 
 def _blocks(article_id: int, scope: ColumnElement[bool]) -> tuple[list[Block], dict[int, int]]:
-    """The article's blocks in order, and the notes on each that has any (one statement)."""
-    notes = func.count(Annotation.id)
+    """The article's blocks in order, and the notes on each that has any (one statement). The
+    notes are counted per block first: joined block by block, SQLite would scan the group's
+    index once per block."""
+    counted = (
+        select(Annotation.block_id, func.count().label("n"))
+        .where(scope)
+        .group_by(Annotation.block_id)
+        .subquery()
+    )
     rows = db.session.execute(
-        select(Block, notes)
-        .outerjoin(Annotation, and_(Annotation.block_id == Block.id, scope))
+        select(Block, counted.c.n)
+        .outerjoin(counted, counted.c.block_id == Block.id)
         .where(Block.article_id == article_id)
-        .group_by(Block.id)
         .order_by(Block.position)
     )
     blocks, per_block = [], {}
