@@ -151,6 +151,13 @@ def _clean(html: str, tags: frozenset[str], local_links: bool = False) -> str:
     return _cleaner(tags, local_links).clean(html)
 
 
+def count_words(body: str) -> int:
+    """A note's words as participation counts them: runs of non-whitespace (str.split). Stored
+    with each note (annotations.word_count) so reports sum them in SQL; migration 0010a holds a
+    frozen copy of this rule for its backfill."""
+    return len(body.split())
+
+
 def mentioned_names(source: str) -> list[str]:
     """The distinct @names in a body, lower-cased, in order of first appearance."""
     return list(dict.fromkeys(m.group(1).lower() for m in MENTION_RE.finditer(source)))

@@ -149,6 +149,7 @@ def annotation_records(scope: ColumnElement[bool]) -> Iterator[dict[str, Any]]:
             Annotation.updated_at,
             Annotation.quote_exact,
             Annotation.body,
+            Annotation.word_count,
             Annotation.reply_count,
         )
         .join(Article, Article.id == Annotation.article_id)
@@ -161,7 +162,7 @@ def annotation_records(scope: ColumnElement[bool]) -> Iterator[dict[str, Any]]:
     )
     for row in db.session.execute(stmt):
         (id_, article, anchor, kind, status, visibility, group_slug, username, name, parent,
-         created, updated, quote, body, replies) = row  # fmt: skip
+         created, updated, quote, body, words, replies) = row  # fmt: skip
         yield {
             "id": id_,
             "article": article,
@@ -177,7 +178,7 @@ def annotation_records(scope: ColumnElement[bool]) -> Iterator[dict[str, Any]]:
             "updated": iso(updated),
             "quote": quote,
             "body": body,
-            "words": len(body.split()),
+            "words": words,  # as participation counts them (app.text.count_words)
             "reply_count": replies,
         }
 

@@ -10,9 +10,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Date, and_, case, func, literal, select, union_all
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from app import permissions
 from app.extensions import db
@@ -35,6 +39,7 @@ from app.models import (
 from app.services.reading import in_scope
 
 STUCK_LIMIT = 10
+KINDS = tuple(AnnotationKind)  # iterating the enum class itself is slow, 300 times a page
 UNANSWERED_KINDS = (AnnotationKind.QUESTION, AnnotationKind.COUNTERARGUMENT)
 
 
@@ -44,7 +49,7 @@ class MemberActivity:
 
     user: User
     role: str
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(AnnotationKind, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     replies_given: int = 0
     replies_received: int = 0
     words: int = 0
@@ -96,82 +101,131 @@ def _end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
+class utc_day(FunctionElement[date]):
+    """The UTC calendar day of a UTCDateTime column, as a date, on either database."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps UTC text ('2026-11-30 07:49:18.000000'): its date part is the day.
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_postgresql(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
+    # timestamptz: the day in UTC, whatever the session's time zone.
+    return f"CAST(({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC') AS DATE)"
+
+
 def participation(group: Group, reading: Reading | None = None) -> Participation:
     """Per member: notes by kind, words, replies given and received, helpful marks received,
     first and last activity, and (for a reading with a due date) whether they posted in time.
-    Five statements for any class size."""
+    Everything is counted by the database (GROUP BY, words from annotations.word_count): four
+    statements for the whole group, five for a reading, for any class size or discussion."""
     scope = counted_in(group)
     if reading is not None:
         scope = and_(scope, Annotation.article_id == reading.article_id)
     members = {user.id: MemberActivity(user, role) for user, role in _members(group)}
-    days: Counter[date] = Counter()
-    per_block: Counter[int] = Counter()
-    notes = db.session.execute(
-        select(
-            Annotation.author_id,
-            Annotation.kind,
-            Annotation.parent_id,
-            Annotation.block_id,
-            Annotation.created_at,
-            Annotation.body,
-        )
-        .where(scope)
-        .execution_options(yield_per=1000)
-    )
-    for author_id, kind, parent_id, block_id, created, body in notes:
-        days[created.date()] += 1
-        per_block[block_id] += 1
-        row = members.get(author_id)
-        if row is None:
-            continue  # a former member: their notes stay in the discussion, not in the grades
-        row.counts[kind] = row.counts.get(kind, 0) + 1
-        row.words += len(body.split())
-        row.replies_given += parent_id is not None
-        row.first = created if row.first is None else min(row.first, created)
-        row.last = created if row.last is None else max(row.last, created)
-        if reading is not None and reading.due_on is not None and created < _end_of(reading.due_on):
-            row.on_time = True
+    _add_written(members, scope)
     _add_received(members, scope)
     if reading is not None and reading.due_on is not None:
-        for row in members.values():
-            row.on_time = bool(row.on_time)
-    blocks = _blocks(reading.article_id) if reading is not None else []
-    return Participation(
-        group, reading, list(members.values()), _fill_days(days), dict(per_block), blocks
+        end = _end_of(reading.due_on)
+        for row in members.values():  # posted by the end of the due day: their first note was
+            row.on_time = row.first is not None and row.first < end
+    days = db.session.execute(
+        select(utc_day(Annotation.created_at).label("day"), func.count())
+        .where(scope)
+        .group_by("day")
     )
+    blocks, per_block = _blocks(reading.article_id, scope) if reading is not None else ([], {})
+    return Participation(
+        group,
+        reading,
+        list(members.values()),
+        _fill_days(Counter({day: int(n) for day, n in days})),
+        per_block,
+        blocks,
+    )
+
+
+def _add_written(members: dict[int, MemberActivity], scope: ColumnElement[bool]) -> None:
+    """Each member's notes by kind, words, replies given, first and last note (one statement,
+    a row per author in the activity index's order). A former member's notes stay in the
+    discussion, not in the grades."""
+    per_kind = [func.sum(case((Annotation.kind == kind, 1), else_=0)) for kind in KINDS]
+    rows = db.session.execute(
+        select(
+            Annotation.author_id,
+            func.coalesce(func.sum(Annotation.word_count), 0),
+            func.count(Annotation.parent_id),
+            func.min(Annotation.created_at),
+            func.max(Annotation.created_at),
+            *per_kind,
+        )
+        .where(scope)
+        .group_by(Annotation.author_id)
+    )
+    for author_id, words, replies, first, last, *counts in rows:
+        row = members.get(author_id)
+        if row is None:
+            continue
+        row.counts = {kind: int(n) for kind, n in zip(KINDS, counts, strict=True)}
+        row.words, row.replies_given = int(words), int(replies)
+        row.first, row.last = first, last
 
 
 def _add_received(members: dict[int, MemberActivity], scope: ColumnElement[bool]) -> None:
-    """Replies by others to each member's notes, and helpful marks on them (two statements)."""
+    """Replies by others to each member's notes, and helpful marks on them (one statement)."""
     parent = aliased(Annotation)
-    replies = db.session.execute(
-        select(parent.author_id, func.count())
+    replies = (
+        select(literal("replies").label("what"), parent.author_id, func.count())
         .select_from(Annotation)
         .join(parent, parent.id == Annotation.parent_id)
         .where(scope, Annotation.author_id != parent.author_id)
         .group_by(parent.author_id)
     )
-    for author_id, n in replies:
-        if author_id in members:
-            members[author_id].replies_received = int(n)
-    marks = db.session.execute(
-        select(Annotation.author_id, func.count())
+    marks = (
+        select(literal("helpful").label("what"), Annotation.author_id, func.count())
         .select_from(HelpfulMark)
         .join(Annotation, Annotation.id == HelpfulMark.annotation_id)
         .where(scope, HelpfulMark.user_id != Annotation.author_id)
         .group_by(Annotation.author_id)
     )
-    for author_id, n in marks:
-        if author_id in members:
-            members[author_id].helpful_received = int(n)
+    for what, author_id, n in db.session.execute(union_all(replies, marks)):
+        row = members.get(author_id)
+        if row is None:
+            continue
+        if what == "replies":
+            row.replies_received = int(n)
+        else:
+            row.helpful_received = int(n)
 
 
-def _blocks(article_id: int) -> list[Block]:
-    return list(
-        db.session.scalars(
-            select(Block).where(Block.article_id == article_id).order_by(Block.position)
-        )
+def _blocks(article_id: int, scope: ColumnElement[bool]) -> tuple[list[Block], dict[int, int]]:
+    """The article's blocks in order, and the notes on each that has any (one statement). The
+    notes are counted per block first: joined block by block, SQLite would scan the group's
+    index once per block."""
+    counted = (
+        select(Annotation.block_id, func.count().label("n"))
+        .where(scope)
+        .group_by(Annotation.block_id)
+        .subquery()
     )
+    rows = db.session.execute(
+        select(Block, counted.c.n)
+        .outerjoin(counted, counted.c.block_id == Block.id)
+        .where(Block.article_id == article_id)
+        .order_by(Block.position)
+    )
+    blocks, per_block = [], {}
+    for block, n in rows:
+        blocks.append(block)
+        if n:
+            per_block[block.id] = int(n)
+    return blocks, per_block
 
 
 def _fill_days(days: Counter[date]) -> list[tuple[date, int]]:
@@ -239,29 +293,51 @@ class Stuck:
     silent: list[Silent]
 
 
-def where_stuck(group: Group) -> Stuck:
+def where_stuck(
+    group: Group,
+    readings: list[Reading] | None = None,
+    members: list[MemberActivity] | None = None,
+) -> Stuck:
     """The paragraphs with the most unanswered questions and counterarguments, the most-flagged
-    threads, and the members who have not posted on each assigned reading (four statements)."""
-    return Stuck(_unanswered(group), _flagged(group), _silent(group))
+    threads, and the members who have not posted on each assigned reading (five statements;
+    three when the caller passes the group's readings and its participation rows)."""
+    if readings is None:
+        readings = list_readings(group)
+    if members is None:
+        members = [MemberActivity(user, role) for user, role in _members(group)]
+    students = [m.user for m in members if m.role == GroupRole.MEMBER]
+    return Stuck(_unanswered(group), _flagged(group), _silent(group, readings, students))
 
 
 def _unanswered(group: Group) -> list[StuckBlock]:
+    """Counted per block first, from the group activity index alone; only the top blocks are
+    joined to their block and article."""
     questions = func.sum(case((Annotation.kind == AnnotationKind.QUESTION, 1), else_=0))
     counters = func.sum(case((Annotation.kind == AnnotationKind.COUNTERARGUMENT, 1), else_=0))
-    rows = db.session.execute(
-        select(Article, Block, questions, counters)
-        .select_from(Annotation)
-        .join(Block, Block.id == Annotation.block_id)
-        .join(Article, Article.id == Annotation.article_id)
+    top = (
+        select(
+            Annotation.block_id,
+            questions.label("questions"),
+            counters.label("counters"),
+            func.count().label("n"),
+        )
         .where(
             counted_in(group),
             Annotation.parent_id.is_(None),
             Annotation.reply_count == 0,
             Annotation.kind.in_(UNANSWERED_KINDS),
         )
-        .group_by(Article.id, Block.id)
-        .order_by(func.count().desc(), Block.id)
+        .group_by(Annotation.block_id)
+        .order_by(func.count().desc(), Annotation.block_id)
         .limit(STUCK_LIMIT)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Article, Block, top.c.questions, top.c.counters)
+        .select_from(top)
+        .join(Block, Block.id == top.c.block_id)
+        .join(Article, Article.id == Block.article_id)
+        .order_by(top.c.n.desc(), Block.id)
     )
     return [StuckBlock(a, b, int(q), int(c)) for a, b, q, c in rows]
 
@@ -290,18 +366,16 @@ def _flagged(group: Group) -> list[FlaggedThread]:
     return [FlaggedThread(r, int(n)) for r, n in rows]
 
 
-def _silent(group: Group) -> list[Silent]:
+def _silent(group: Group, readings: list[Reading], students: list[User]) -> list[Silent]:
     """Per reading, the members with no visible note on it. Who posted where is one grouped
     query; the difference is taken here (a correlated NOT EXISTS per member and reading costs
     seconds on a large class)."""
-    readings = list_readings(group)
     rows = db.session.execute(
-        select(Annotation.article_id, Annotation.author_id)
+        select(Annotation.author_id, Annotation.article_id)
         .where(counted_in(group))
-        .group_by(Annotation.article_id, Annotation.author_id)
+        .group_by(Annotation.author_id, Annotation.article_id)  # the activity index's order
     )
-    posted = {(article_id, author_id) for article_id, author_id in rows}
-    students = [user for user, role in _members(group) if role == GroupRole.MEMBER]
+    posted = {(article_id, author_id) for author_id, article_id in rows}
     return [
         Silent(r, [u for u in students if (r.article_id, u.id) not in posted]) for r in readings
     ]

@@ -19,6 +19,7 @@ WIDTH = 640
 ROW = 22  # one member's bar
 CHUNK = 25  # rows per panel: the templates' viewBox is 0 0 640 554
 LABEL = 150  # room for names left of the bars
+NAME_ROOM = 22  # characters of a name that fit in LABEL
 DAY_HEIGHT = 160
 KINDS = tuple(AnnotationKind)
 
@@ -33,10 +34,11 @@ class Segment:
 
 @dataclass(frozen=True)
 class MemberBar:
-    label: str
+    label: str  # the name, shortened to fit left of the bar
     y: float
     total: int
     segments: list[Segment]
+    value_x: float  # where the total is written, after the bar
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,16 @@ def member_chart(members: list[MemberActivity]) -> MemberChart:
                 segments.append(Segment(kind, round(x, 1), round(width, 1), value))
                 x += width
         y = (row % CHUNK) * ROW
-        bars.append(MemberBar(member.user.display_name, y, member.notes, segments))
+        value_x = segments[-1].x + segments[-1].width + 4 if segments else LABEL + 4
+        label = shorten(member.user.display_name, NAME_ROOM)
+        bars.append(MemberBar(label, y, member.notes, segments, value_x))
     return MemberChart(LABEL, _panels(bars), most)
+
+
+def shorten(text: str, room: int) -> str:
+    """`text` cut to `room` characters with an ellipsis, as Jinja's truncate(room, True, '…')
+    does (which lets a text run up to 5 characters over before cutting it)."""
+    return text if len(text) <= room + 5 else text[: room - 1] + "…"
 
 
 def _panels(rows: list[Any]) -> list[list[Any]]:
@@ -110,6 +120,15 @@ class HeatCell:
     value: int
     y: float
     shade: float  # 0 (no notes) to 1 (the busiest paragraph)
+
+    @property
+    def label(self) -> str:
+        return shorten(self.block.anchor, 10)
+
+    @property
+    def opacity(self) -> str:
+        """The cell's fill-opacity: never quite blank, so an empty paragraph still shows."""
+        return f"{0.08 + 0.92 * self.shade:.2f}"
 
 
 @dataclass(frozen=True)

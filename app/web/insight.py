@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 
 from flask import render_template, request, url_for
 
 from app import permissions
 from app.loaders import load_group
-from app.models import AnnotationKind, Group
+from app.models import AnnotationKind, Group, GroupRole
 from app.services import groups, insight, reading, search
 from app.services.errors import Forbidden, NotFound, ValidationFailed
-from app.web import charts
+from app.web import charts, present
 from app.web.actions import require_user
 from app.web.blueprint import bp, viewer
 from app.web.present import Viewing
 from app.web.reading_scope import selected_group
 
 PAGE = 20
+USERNAME = "USERNAME"  # stands for the name in a work-page URL built once per page
 
 
 def _managed(slug: str) -> Group:
@@ -38,17 +41,75 @@ def insight_page(slug: str) -> str:
     if chosen is not None and current is None:
         raise NotFound("The group does not read that article.")
     report = insight.participation(group, current)
+    rows = member_rows(report, url_for("web.member_work", slug=group.slug, username=USERNAME))
     return render_template(
         "insight/dashboard.html",
         group=group,
         readings=readings,
         current=current,
         report=report,
+        rows=rows,
+        work_urls={row.username: row.url for row in rows},
         members_chart=charts.member_chart(report.members),
         days_chart=charts.day_chart(report.per_day),
         heat=charts.heat_map(report.blocks, report.per_block) if current else None,
-        stuck=insight.where_stuck(group),
+        stuck=insight.where_stuck(group, readings, report.members),
     )
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A moment as a table cell shows it: the day, the full time on hover, ISO for machines."""
+
+    iso: str
+    title: str
+    day: str
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One row of the participation table, every cell ready to print: a class of 300 is 4,000
+    cells, and filters and url_for per cell were half the page's time."""
+
+    username: str
+    name: str
+    instructor: bool
+    url: str  # their work page
+    counts: tuple[int, ...]  # in KINDS order
+    words: int
+    replies_given: int
+    replies_received: int
+    helpful: int
+    first: Moment | None
+    last: Moment | None
+    on_time: bool | None
+
+
+def _moment(when: datetime | None) -> Moment | None:
+    if when is None:
+        return None
+    return Moment(present.iso(when), present.when(when), when.strftime("%d %b"))
+
+
+def member_rows(report: insight.Participation, work_url: str) -> list[MemberRow]:
+    """`work_url`: a member's work page with USERNAME in place of the name (one url_for)."""
+    return [
+        MemberRow(
+            m.user.username,
+            m.user.display_name,
+            m.role == GroupRole.INSTRUCTOR,
+            work_url.replace(USERNAME, quote(m.user.username, safe="")),
+            tuple(m.counts.get(kind, 0) for kind in present.KINDS),
+            m.words,
+            m.replies_given,
+            m.replies_received,
+            m.helpful_received,
+            _moment(m.first),
+            _moment(m.last),
+            m.on_time,
+        )
+        for m in report.members
+    ]
 
 
 @bp.get("/groups/<slug>/members/<username>/work")
