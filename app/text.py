@@ -153,7 +153,7 @@ def _clean(html: str, tags: frozenset[str], local_links: bool = False) -> str:
 
 def count_words(body: str) -> int:
     """A note's words as participation counts them: runs of non-whitespace (str.split). Stored
-    with each note (annotations.word_count) so reports sum them in SQL; migration 0010a holds a
+    with each note (annotations.word_count) so reports sum them in SQL; migration 0012 holds a
     frozen copy of this rule for its backfill."""
     return len(body.split())
 

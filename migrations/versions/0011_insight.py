@@ -7,7 +7,7 @@ triggers: such a migration must call `create_sqlite_search_index` again (a test 
 the triggers exist at head).
 
 Revision ID: 0011_insight
-Revises: 0010a_word_count
+Revises: 0010_debate
 Create Date: 2026-11-30 05:40:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011_insight'
-down_revision = '0010a_word_count'
+down_revision = '0010_debate'
 branch_labels = None
 depends_on = None
 

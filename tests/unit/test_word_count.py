@@ -1,4 +1,4 @@
-"""annotations.word_count: set wherever a body is written, and backfilled by migration 0010a
+"""annotations.word_count: set wherever a body is written, and backfilled by migration 0012
 exactly as Python counts (str.split), so participation's figures did not change."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from app.services.own_data import delete_account
 from app.text import count_words
 from tests.factories import PASSWORD
 
-MIGRATION = Path(__file__).parents[2] / "migrations" / "versions" / "0010a_word_count.py"
+MIGRATION = Path(__file__).parents[2] / "migrations" / "versions" / "0012_word_count.py"
 # Whitespace str.split knows and a regex or SQL might not: tabs, CR/LF, no-break, em, thin and
 # ideographic spaces, the information separators; and things that are not whitespace.
 BODIES = {
@@ -34,7 +34,7 @@ BODIES = {
 
 
 def _migration() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("migration_0010a", MIGRATION)
+    spec = importlib.util.spec_from_file_location("migration_0012", MIGRATION)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -102,13 +102,13 @@ def test_the_backfill_counts_every_existing_note_as_python_does(make) -> None:  
         assert _stored(note_id) == len(body.split()), repr(body)
 
 
-def test_upgrading_from_0010_counts_the_words_of_notes_written_before(make) -> None:  # type: ignore[no-untyped-def]
+def test_upgrading_from_0011_counts_the_words_of_notes_written_before(make) -> None:  # type: ignore[no-untyped-def]
     author = make.user("before")
     article = make.article()
     note_id = make.annotation(author, article, body="Written\u2003before the\tcolumn existed").id
     db.session.remove()
     try:
-        downgrade(revision="0010_debate")
+        downgrade(revision="0011_insight")
         columns = db.session.execute(text("SELECT * FROM annotations")).keys()
         assert "word_count" not in columns
     finally:

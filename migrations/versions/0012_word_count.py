@@ -1,8 +1,8 @@
 """word count: annotations.word_count, kept with the body so participation sums it in SQL, and
 an index holding every column class insight reads of a group's notes
 
-Revision ID: 0010a_word_count
-Revises: 0010_debate
+Revision ID: 0012_word_count
+Revises: 0011_insight
 Create Date: 2026-11-30 08:00:00.000000
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010a_word_count'
-down_revision = '0010_debate'
+revision = '0012_word_count'
+down_revision = '0011_insight'
 branch_labels = None
 depends_on = None
 
@@ -34,7 +34,7 @@ def count_words(body: str) -> int:
 
 def upgrade():
     # Plain ALTER TABLE, not batch mode: a batch rebuild of `annotations` on SQLite would drop
-    # the search index's triggers (0011_insight, which stays after this one).
+    # the search index's triggers (0011_insight); adding a column and an index keeps them.
     op.add_column(
         'annotations',
         sa.Column('word_count', sa.Integer(), server_default=sa.text('0'), nullable=False),
