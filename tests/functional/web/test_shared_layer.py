@@ -212,6 +212,24 @@ def test_the_shared_layer_holds_no_ones_controls_and_no_per_note_forms(
     assert len(blocks.find_all("li", data_shared="*")) == 3
     # The controls are in the page once, for the script to give each note its own.
     assert page.find("template", id="note-tools")
+    # Without the script, each note's Reply opens the paragraph page with its form open.
+    replies = blocks.find_all("a", cls="for-members")
+    assert len(replies) == 3
+    assert all(a.attrs["href"].startswith(f"/articles/{article.slug}/p/p2?reply=") for a in replies)
+
+
+def test_a_groups_shared_reply_link_stays_in_the_group(
+    signed_in: Any, classroom: Any, make: Any
+) -> None:
+    c = classroom
+    note = make.groups.group_note(c.ann, c.article, c.group, body="In the group")
+    page = parse(
+        _text(signed_in(c.bob), f"/articles/{c.article.slug}?group={c.group.slug}").encode()
+    )
+    reply = page.find("li", id=f"a-{note.id}").find("a", cls="for-members")
+    assert reply.attrs["href"] == (
+        f"/articles/{c.article.slug}/p/p2?group={c.group.slug}&reply={note.id}#a-{note.id}"
+    )
 
 
 @pytest.mark.parametrize(
