@@ -124,3 +124,16 @@ def _id_argument(endpoint: str) -> str:
         if len(ids) == 1:
             return ids[0]
     raise LookupError(f"{endpoint} takes no single id")
+
+
+_STATIC: dict[tuple[str, str], str] = {}
+
+
+def static_url(filename: str) -> str:
+    """`url_for("static", filename=...)`, built once per process: every page links the same
+    16 static files, and their URLs change only with the script root (no cache-busting)."""
+    key = (request.script_root, filename)
+    found = _STATIC.get(key)
+    if found is None:
+        found = _STATIC.setdefault(key, url_for("static", filename=filename))
+    return found

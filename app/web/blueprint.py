@@ -8,7 +8,7 @@ from flask import Blueprint, request
 from flask_login import current_user
 
 from app import idempotency
-from app.routing import url_with_id
+from app.routing import static_url, url_with_id
 from app.web.forms import FLAG_REASONS, HIDE_REASONS, LIMITS
 from app.web.present import KINDS, TEMPLATE_FILTERS, field_attrs
 
@@ -20,6 +20,7 @@ bp.add_app_template_global(KINDS, "KINDS")
 bp.add_app_template_global(field_attrs, "field_attrs")
 # A link per note without a url_for per note (app/routing.py).
 bp.add_app_template_global(url_with_id, "url_with_id")
+bp.add_app_template_global(static_url, "static_url")
 bp.add_app_template_global(FLAG_REASONS, "FLAG_REASONS")
 bp.add_app_template_global(HIDE_REASONS, "HIDE_REASONS")
 bp.add_app_template_global(dict(FLAG_REASONS), "FLAG_LABELS")
