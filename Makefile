@@ -39,7 +39,7 @@ run: demo ## Start the app on SQLite with the demo article, at http://$(HOST):$(
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install ## Run the whole suite on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set
-	$(BIN)/pytest $(PYTEST_ARGS) $(COV_ARGS) -m 'not reliability'
+	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS) $(COV_ARGS) -m 'not reliability'
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
 		$(BIN)/pytest $(PYTEST_ARGS) -m 'not browser and not reliability'; \
