@@ -9,8 +9,9 @@ is a 404 in a path and a 400/422 in a query string or a form, on either database
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from flask import Flask, abort, current_app, g, request, url_for
+from flask import Flask, abort, current_app, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter
 
@@ -97,23 +98,27 @@ def init_app(app: Flask) -> None:
 
 
 _SENTINEL = MAX_ID  # an id no route argument is built with by chance
+_BUILT: dict[tuple[str, ...], str] = {}
 
 
-def url_with_id(endpoint: str, ident: int, **args: str) -> str:
-    """`url_for(endpoint, <its id argument>=ident, **args)` without building a URL per call: the
-    URL is built once per request with a stand-in id, which is then replaced. Pages that draw
-    a link for each of hundreds of notes use this."""
-    key = (endpoint, tuple(sorted(args.items())))
-    patterns: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, str]] = g.setdefault(
-        "_cp_url_patterns", {}
+def _built_once(key: tuple[str, ...], build: Callable[[], str]) -> str:
+    """A URL that depends only on the route map and the script root, built once per process:
+    pages draw the same links (static files, a note's actions) hundreds of times."""
+    full = (request.script_root, *key)
+    found = _BUILT.get(full)
+    if found is None:
+        found = _BUILT.setdefault(full, build())
+    return found
+
+
+def url_with_id(endpoint: str, ident: int | str, **args: str) -> str:
+    """`url_for(endpoint, <its id argument>=ident, **args)`, built once with a stand-in id that
+    is then replaced."""
+    key = ("id", endpoint, *(f"{k}={v}" for k, v in sorted(args.items())))
+    pattern = _built_once(
+        key, lambda: url_for(endpoint, **{_id_argument(endpoint): _SENTINEL}, **args)
     )
-    if key not in patterns:
-        rule_args = _id_argument(endpoint)
-        head, _, tail = url_for(endpoint, **{rule_args: _SENTINEL}, **args).partition(
-            str(_SENTINEL)
-        )
-        patterns[key] = (head, tail)
-    head, tail = patterns[key]
+    head, _, tail = pattern.partition(str(_SENTINEL))
     return f"{head}{ident}{tail}"
 
 
@@ -126,14 +131,7 @@ def _id_argument(endpoint: str) -> str:
     raise LookupError(f"{endpoint} takes no single id")
 
 
-_STATIC: dict[tuple[str, str], str] = {}
-
-
 def static_url(filename: str) -> str:
-    """`url_for("static", filename=...)`, built once per process: every page links the same
-    16 static files, and their URLs change only with the script root (no cache-busting)."""
-    key = (request.script_root, filename)
-    found = _STATIC.get(key)
-    if found is None:
-        found = _STATIC.setdefault(key, url_for("static", filename=filename))
-    return found
+    """`url_for("static", filename=...)`: every page links the same 16 static files, whose
+    URLs never change (no cache-busting)."""
+    return _built_once(("static", filename), lambda: url_for("static", filename=filename))

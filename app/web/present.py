@@ -262,16 +262,14 @@ class Discussion(Viewing):
         return self.form if self.is_open(what, annotation) else None
 
     def action_url(self, what: str, annotation: Annotation) -> str:
-        return self._page(**{what: annotation.id}) + f"#a-{annotation.id}"
+        """The no-JS way to open a form under a note (`?reply=` / `?edit=`): the page's URL
+        with one more argument, not a url_for per note (the shared layer draws hundreds)."""
+        joint = "&" if "?" in self.page_url else "?"
+        return f"{self.page_url}{joint}{what}={annotation.id}#a-{annotation.id}"
 
     def back_to(self, annotation: Annotation) -> str:
         """Where a small action form (flag, moderate) returns to: this annotation, here."""
         return f"{self.page_url}#a-{annotation.id}"
-
-    def shared_reply_url(self, annotation: Annotation) -> str:
-        """The no-JS Reply link of the shared layer (action_url without a url_for per note)."""
-        joint = "&" if "?" in self.page_url else "?"
-        return f"{self.page_url}{joint}reply={annotation.id}#a-{annotation.id}"
 
 
 # What the moderation log says each action did, after the actor's name.
