@@ -11,7 +11,7 @@ from app.services import moderation
 from app.web.blueprint import bp, viewer
 
 
-class HeaderCounts:
+class SiteHeader:
     """Counted on first use, so a page that never shows them (an error page, a JSON fragment)
     runs no query; both counts are one query, and only for a signed-in reader."""
 
@@ -66,4 +66,4 @@ def queue_url(slug: str | None) -> str:
 
 @bp.app_context_processor
 def _header() -> dict[str, Any]:
-    return {"header": HeaderCounts()}
+    return {"header": SiteHeader()}
