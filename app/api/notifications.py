@@ -52,8 +52,8 @@ def list_notifications() -> ResponseReturnValue:
     auth="required",
 )
 def count_notifications() -> ResponseReturnValue:
-    user = require_user()
-    return present_counts(notifications.unread_count(user), moderation.queue_size(user))
+    counts = moderation.header_counts(require_user())  # what the site header shows: one read
+    return present_counts(counts.unread, sum(counts.queues.values()))
 
 
 @bp.post("/notifications/read")
