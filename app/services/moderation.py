@@ -463,7 +463,7 @@ def _waiting_ids(actor: User) -> Any:
 
 def queue_size(actor: User) -> int:
     """How many items wait in the queues of every group `actor` moderates."""
-    return int(db.session.scalar(select(func.count()).select_from(_waiting_ids(actor))) or 0)
+    return sum(queue_sizes(actor).values())
 
 
 def queue_sizes(actor: User) -> dict[str | None, int]:
