@@ -30,12 +30,14 @@ HTTP: the anonymous page is the same for everyone, so a shared proxy may keep it
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,7 @@ from werkzeug.wrappers import Response
 
 from app import permissions
 from app.models import Article
+from app.web import gzipped
 from app.web.present import BlockView, Place
 
 PAGE_TEMPLATE = "articles/article.html"
@@ -65,6 +68,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 Discussion = tuple[int, float, int, str]
 Key = tuple[Discussion, int, int]
 Parts = tuple["Part", ...]  # the article's blocks, in order
+# Where the blocks go in the drawn page: a comment no escaped text can spell.
+BLOCKS_MARK = Markup("<!--blocks %s-->") % secrets.token_hex(8)
 SHARED_SECONDS = 2  # how long a shared proxy may serve an anonymous page before revalidating
 
 
@@ -77,39 +82,39 @@ class FragmentCache:
 
     def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
         self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._items: OrderedDict[Key, Parts] = OrderedDict()
+        self._items: OrderedDict[Key, Shared] = OrderedDict()
         self._newest: dict[Discussion, Key] = {}
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: Key) -> Parts | None:
+    def get(self, key: Key) -> Shared | None:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
             return found
 
-    def put(self, key: Key, parts: Parts) -> Parts:
-        size = _size(parts)
+    def put(self, key: Key, shared: Shared) -> Shared:
+        size = shared.size
         if self.max_entries <= 0 or size > self.max_bytes:
-            return parts
+            return shared
         with self._lock:
             older = self._newest.get(key[0])
             if older is not None and older != key:
                 self._drop(older)
             if key in self._items:
                 self._drop(key)
-            self._items[key] = parts
+            self._items[key] = shared
             self._newest[key[0]] = key
             self._bytes += size
             while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
                 self._drop(next(iter(self._items)))
-        return parts
+        return shared
 
     def _drop(self, key: Key) -> None:
-        parts = self._items.pop(key, None)
-        if parts is not None:
-            self._bytes -= _size(parts)
+        shared = self._items.pop(key, None)
+        if shared is not None:
+            self._bytes -= shared.size
             if self._newest.get(key[0]) == key:
                 del self._newest[key[0]]
 
@@ -136,8 +141,22 @@ class Part:
     place: Place
 
 
-def _size(parts: Parts) -> int:
-    return sum(len(part.html) for part in parts)
+@dataclass(frozen=True)
+class Shared:
+    """A discussion's blocks as kept: one Part each, and (once a page asks) all of them joined
+    and deflated for app/web/gzipped.py."""
+
+    parts: Parts
+    level: int  # the gzip level the deflated form is made at
+
+    @cached_property
+    def deflated(self) -> gzipped.Deflated:
+        return gzipped.deflate("".join(part.html for part in self.parts), self.level)
+
+    @property
+    def size(self) -> int:
+        """Bytes held, about: the blocks' HTML, and their UTF-8 beside the deflated form."""
+        return 2 * sum(len(part.html) for part in self.parts)
 
 
 fragments = FragmentCache()
@@ -228,7 +247,7 @@ def anonymous_page(article: Article, draw: Callable[[], str]) -> Response:
     return validated_page(f"{etag_for(key_for(article))}.{digest}", draw)
 
 
-def validated_page(etag: str, draw: Callable[[], str]) -> Response:
+def validated_page(etag: str, draw: Callable[[], str | Response]) -> Response:
     """A page every anonymous reader gets alike: 304 when the reader has it, else drawn."""
     # A pending flashed message is drawn by this page: no 304 may swallow it, and no
     # validator goes with it (else the next conditional request would get it back as a 304).
@@ -251,19 +270,21 @@ def _vary(response: Response) -> Response:
     return response
 
 
-def _draw(key: Key, page: dict[str, Any], layers: Layers) -> str:
-    parts = fragments.get(key)
-    if parts is None:
+def _draw(key: Key, page: dict[str, Any], layers: Layers) -> Response:
+    shared = fragments.get(key)
+    if shared is None:
         drawn = tuple(Part(_block_html(v, page), Place.of(v)) for v in layers.shared())
-        parts = fragments.put(key, drawn)
-    html = [part.html for part in parts]
-    if layers.apart:
-        at = {part.place.block.id: i for i, part in enumerate(parts)}
-        places = [part.place for part in parts if part.place.block.id in layers.apart]
-        for view in layers.own(places):
-            html[at[view.block.id]] = _block_html(view, page)
-    blocks = Markup("").join(html)
-    return render_template(PAGE_TEMPLATE, views=(), blocks_html=blocks, **page)
+        shared = fragments.put(key, Shared(drawn, current_app.config["COMPRESS_LEVEL"]))
+    drawn_page = render_template(PAGE_TEMPLATE, views=(), blocks_html=BLOCKS_MARK, **page)
+    head, _, tail = drawn_page.partition(BLOCKS_MARK)
+    if not layers.apart:
+        return gzipped.page_response(request, head, shared.deflated, tail, shared.level)
+    html = [part.html for part in shared.parts]
+    at = {part.place.block.id: i for i, part in enumerate(shared.parts)}
+    places = [part.place for part in shared.parts if part.place.block.id in layers.apart]
+    for view in layers.own(places):
+        html[at[view.block.id]] = _block_html(view, page)
+    return make_response("".join((head, *html, tail)))
 
 
 def _block_html(view: BlockView, page: dict[str, Any]) -> Markup:

@@ -356,12 +356,13 @@ def test_a_pending_flash_is_drawn_not_swallowed_by_a_304(client: FlaskClient, ma
 # --- the cache itself ----------------------------------------------------------------------
 
 
-def _parts(text: str) -> caching.Parts:
+def _parts(text: str) -> caching.Shared:
     from markupsafe import escape
 
     from app.web.present import BlockCopy, Place
 
-    return (caching.Part(escape(text), Place(BlockCopy(1, "p1", "paragraph", 0, ""), 1, [])),)
+    place = Place(BlockCopy(1, "p1", "paragraph", 0, ""), 1, [])
+    return caching.Shared((caching.Part(escape(text), place),), level=4)
 
 
 def test_the_cache_keeps_only_the_newest_version_of_a_discussion() -> None:
@@ -378,7 +379,7 @@ def test_the_cache_keeps_only_the_newest_version_of_a_discussion() -> None:
 
 
 def test_the_cache_is_bounded_by_entries_and_bytes() -> None:
-    cache = caching.FragmentCache(max_entries=3, max_bytes=100)
+    cache = caching.FragmentCache(max_entries=3, max_bytes=200)  # a kept block counts twice
 
     def key(n: int) -> caching.Key:
         return ((n, 0.0, 0, ""), 0, 0)
@@ -388,7 +389,7 @@ def test_the_cache_is_bounded_by_entries_and_bytes() -> None:
     assert len(cache) == 3
     assert cache.get(key(0)) is None  # least recently used went first
     cache.put(key(9), _parts("y" * 95))
-    assert cache.size <= 100
+    assert cache.size <= 200
     assert cache.put(key(10), _parts("z" * 101)) == _parts("z" * 101)  # too big: not kept
     assert cache.get(key(10)) is None
 
