@@ -8,8 +8,10 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import DateTime, Integer, String, and_, bindparam, delete, or_, select, update
+from sqlalchemy.sql import ColumnElement, Select
 
+from app import shapes
 from app.extensions import db
 from app.models import User, UserSession
 from app.models.base import utcnow
@@ -67,13 +69,30 @@ def _forget_dead_sessions(user: User, now: datetime) -> None:
     )
 
 
-def _alive(idle: timedelta, now: datetime):  # type: ignore[no-untyped-def]
+def _alive(now: datetime | ColumnElement, idle_since: datetime | ColumnElement) -> ColumnElement:
+    """A session that has not ended: remembered and not expired, or used since `idle_since`."""
     return and_(
         UserSession.ended_at.is_(None),
         or_(
             and_(UserSession.remember.is_(True), UserSession.expires_at > now),
-            and_(UserSession.remember.is_(False), UserSession.last_seen_at > now - idle),
+            and_(UserSession.remember.is_(False), UserSession.last_seen_at > idle_since),
         ),
+    )
+
+
+@shapes.once_per_shape
+def _session_lookup() -> Select:
+    """Built once (app/shapes.py): every signed-in request runs it, and building it cost as
+    much as running it (0.4 ms)."""
+    when = DateTime(timezone=True)
+    return (
+        select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == bindparam("user_id", type_=Integer),
+            UserSession.secret_hash == bindparam("secret_hash", type_=String),
+            _alive(bindparam("now", type_=when), bindparam("idle_since", type_=when)),
+        )
     )
 
 
@@ -83,9 +102,8 @@ def find_session(
     """The user and their live session with this secret, in one query; None once it ended."""
     now = now or utcnow()
     found = db.session.execute(
-        select(User, UserSession)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == user_id, UserSession.secret_hash == digest(secret), _alive(idle, now))
+        _session_lookup(),
+        {"user_id": user_id, "secret_hash": digest(secret), "now": now, "idle_since": now - idle},
     ).first()
     return None if found is None else (found[0], found[1])
 
@@ -102,10 +120,11 @@ def touch(row: UserSession, now: datetime | None = None) -> None:
 
 def active_sessions(user: User, idle: timedelta, now: datetime | None = None) -> list[UserSession]:
     """The user's live sessions, the most recently used first."""
+    now = now or utcnow()
     return list(
         db.session.scalars(
             select(UserSession)
-            .where(UserSession.user_id == user.id, _alive(idle, now or utcnow()))
+            .where(UserSession.user_id == user.id, _alive(now, now - idle))
             .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
         )
     )
