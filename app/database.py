@@ -1,4 +1,4 @@
-"""Database engine set-up: SQLite pragmas and the health probe."""
+"""Database engine set-up: SQLite pragmas, how a request's transaction ends, the health probe."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from flask import Flask
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import SessionTransaction
 
@@ -18,6 +18,7 @@ T = TypeVar("T")
 # Enough for a class creating the same group name at once: each round one of them wins.
 RACE_ATTEMPTS = 8
 RACE_LOST = "Someone else changed this at the same moment. Try again."
+WROTE = "cp_wrote"  # in a connection's info: it sent something other than a SELECT this transaction
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -72,11 +73,55 @@ def _savepoint_after_earlier_writes() -> SessionTransaction | None:
     return db.session.begin_nested()
 
 
+def _began(conn: Connection) -> None:
+    conn.info[WROTE] = False
+
+
+def _executing(conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+    # Anything but a plain SELECT (a write, a SAVEPOINT, a WITH) counts as a write: at worst
+    # a request that only read then ends with ROLLBACK, as every request used to.
+    if statement.lstrip()[:6].upper() != "SELECT":
+        conn.info[WROTE] = True
+
+
+def end_reading_transaction(exc: BaseException | None) -> None:
+    """teardown_appcontext, just before Flask-SQLAlchemy removes the session: end a
+    transaction that wrote nothing with COMMIT, not ROLLBACK.
+
+    For the database the two are the same when nothing was written. For psycopg they are not:
+    at every ROLLBACK it forgets (and deallocates) the statements it had prepared, so the
+    statements every page runs never reached its prepare threshold, and PostgreSQL planned
+    them anew on every request (the reading page's personal union: 2.1 ms, prepared 1.0 ms).
+    A transaction that wrote, failed or still has unflushed changes is left for the session's
+    removal to roll back, as before.
+    """
+    if exc is not None or not db.session.registry.has():
+        return
+    session = db.session()
+    if (
+        not session.in_transaction()
+        or session.in_nested_transaction()
+        or session.new
+        or session.dirty
+        or session.deleted
+        or session.connection().info.get(WROTE, True)
+    ):
+        return
+    # Nothing changed, so nothing is stale: objects a streamed response still reads (a CSV
+    # export's rows) keep their loaded values, as they do when the session is only closed.
+    session.expire_on_commit = False
+    session.commit()
+
+
 def init_app(app: Flask) -> None:
     with app.app_context():
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _began)
+        event.listen(engine, "before_cursor_execute", _executing)
+    # Registered after Flask-SQLAlchemy's, so it runs before it (teardowns run in reverse).
+    app.teardown_appcontext(end_reading_transaction)
 
 
 def database_ok() -> bool:
