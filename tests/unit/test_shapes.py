@@ -77,3 +77,18 @@ def test_the_shaped_header_counts_what_the_plain_one_counts(world: Any, who: str
     )
     assert moderation.header_counts(user) == plain
     assert plain.queues if who != "member" else not plain.queues
+
+
+@pytest.mark.parametrize("in_group", [False, True])
+def test_a_shaped_statement_sends_only_the_readers_ids_as_parameters(
+    app_ctx: Any, in_group: bool
+) -> None:
+    """Its constants are in its text, so PostgreSQL can keep one plan for it once prepared."""
+    from app import shapes
+    from app.services.personal import _statement
+
+    compiled = _statement("member", in_group).compile(dialect=db.engine.dialect)
+    sent = {bind.key for bind in compiled.binds.values() if not bind.literal_execute}
+    assert sent == {shapes.READER, shapes.ARTICLE} | ({shapes.GROUP} if in_group else set())
+    ids = {shapes.READER: 1, shapes.ARTICLE: 1, shapes.GROUP: 1}
+    assert "'public'" in compiled.construct_expanded_state(ids).statement
