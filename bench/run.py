@@ -434,7 +434,7 @@ def run(args: argparse.Namespace) -> int:
         measured = {
             sc.key: Measured(sc)
             for sc in scenarios(demo.busiest_anchor)
-            if plan.quick is False or sc.quick
+            if (plan.quick is False or sc.quick) and _chosen(sc, args.only)
         }
         first_body = json.loads((OUT / "post-bodies.jsonl").read_text().splitlines()[0])
         probe_all(app, measured, "small", first_body)  # while gunicorn boots
@@ -523,6 +523,16 @@ def _http_credentials(
     return cookie, token
 
 
+def _chosen(sc: Scenario, only: str | None) -> bool:
+    """Whether --only keeps this scenario: named, or the reference of one named."""
+    if not only:
+        return True
+    named = set(only.split(","))
+    return sc.key in named or any(
+        other.reference == sc.key for other in scenarios("") if other.key in named
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument(
@@ -553,6 +563,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep-db", action="store_true", help="keep the PostgreSQL database")
     parser.add_argument("--seed", type=int, default=20201119, help="random seed for the data")
+    parser.add_argument(
+        "--only",
+        help="comma-separated scenario keys (e.g. article_signed,group_member) and their "
+        "references: for trying one change quickly; the report marks the rest not measured",
+    )
     args = parser.parse_args(argv)
     if args.repeats is not None and args.repeats < 1:
         parser.error("--repeats must be at least 1")
