@@ -19,6 +19,7 @@ from app.services.personal import personal_layer
 from app.web import caching, debate, header, readings
 from app.web.blueprint import bp, viewer
 from app.web.present import Aside, BlockView, Discussion, Place, posting_closed
+from app.web.reader_tools import reader_tools
 from app.web.reading_scope import (
     discussion_scope,
     in_context,
@@ -55,6 +56,8 @@ def article(slug: str) -> ResponseReturnValue:
     }
     if caching.shares(user, group):
         page["personal"] = mine
+        if user.is_authenticated:  # a guest's page holds no token (a proxy may keep it)
+            page["reader_tools"] = reader_tools(group, bool(page["closed"]))
         everyone = Everyone(group.id if group else None)
         marks = helpful.MyMarks(mine.marked, mine.flagged)
         layers = caching.Layers(

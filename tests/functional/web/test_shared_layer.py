@@ -218,6 +218,51 @@ def test_the_shared_layer_holds_no_ones_controls_and_no_per_note_forms(
     assert all(a.attrs["href"].startswith(f"/articles/{article.slug}/p/p2?reply=") for a in replies)
 
 
+def _tools(page: str) -> dict[str, Any]:
+    """The token and nonces in the page's kept tools, and the group the composer names."""
+    meta = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    tools = page[page.index('<template id="note-tools">') :]
+    return {
+        "meta": meta.group(1) if meta else None,
+        "tokens": set(re.findall(r'name="csrf_token" value="([^"]+)"', tools)),
+        "nonces": re.findall(r'name="form_nonce" value="([^"]+)"', tools),
+        "audience": re.findall(r"<span class=\"composer-audience\" data-audience>([^<]+)<", tools),
+    }
+
+
+def test_the_kept_tools_carry_each_readers_token_and_a_new_nonce(
+    signed_in: Any, classroom: Any, make: Any
+) -> None:
+    c = classroom
+    url = f"/articles/{c.article.slug}?group={c.group.slug}"
+    bob, ann = signed_in(c.bob), signed_in(c.ann)
+    first, again, other = _tools(_text(bob, url)), _tools(_text(bob, url)), _tools(_text(ann, url))
+    for seen in (first, again, other):
+        assert seen["tokens"] == {seen["meta"]}  # the reader's own, in every form
+        assert len(seen["nonces"]) == 1
+        assert seen["audience"] == [f"For {c.group.name} only"]
+    assert first["meta"] != other["meta"]
+    assert first["nonces"] != again["nonces"]  # a new drawing of the form: a new nonce
+    # The group renamed: its composer names it by its new name.
+    groups.rename_group(c.teacher, c.group, "Renamed seminar")
+    db.session.commit()
+    assert _tools(_text(bob, url))["audience"] == ["For Renamed seminar only"]
+
+
+def test_a_suspended_reader_gets_the_tools_without_the_composer(
+    signed_in: Any, classroom: Any
+) -> None:
+    c = classroom
+    moderation.suspend_member(c.teacher, c.group, c.bob, utcnow() + timedelta(days=1), "pause")
+    db.session.commit()
+    page = _text(signed_in(c.bob), f"/articles/{c.article.slug}?group={c.group.slug}")
+    assert '<template id="note-tools">' in page
+    assert 'id="composer-template"' not in page
+    assert 'id="composer-template"' in _text(
+        signed_in(c.ann), f"/articles/{c.article.slug}?group={c.group.slug}"
+    )
+
+
 def test_a_groups_shared_reply_link_stays_in_the_group(
     signed_in: Any, classroom: Any, make: Any
 ) -> None:
