@@ -223,11 +223,12 @@ def seed_small(app: Any, plan: Plan, rng: random.Random) -> dict[str, Any]:
                 authors,
                 rng,
                 pool,
+                reader=authors[0],  # reader01, signed in for the signed-in pages
             )
             members = [authors[1], authors[0], *authors[2:GROUP_MEMBERS]]
             group = seed.seed_group(conn, demo, members)
             seed.seed_annotations(
-                conn, [(demo, plan.group_annotations)], members, rng, pool, group.id
+                conn, [(demo, plan.group_annotations)], members, rng, pool, group.id, authors[0]
             )
         seed.analyze(engine)
     bodies = seed.post_bodies(rng, target, pool, 5_000)

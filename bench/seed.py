@@ -339,8 +339,14 @@ def plan_threads(
     authors: Sequence[int],
     count: int,
     now: datetime,
+    reader: int | None = None,
 ) -> list[_Node]:
     """`count` annotations in threads over `blocks`, in creation order.
+
+    `reader` (the benchmark's signed-in reader) has only visible, public notes: then their
+    pages draw the shared layer whole at every size, so the 200- and 2,000-note pages compare
+    like with like. A reader with notes drawn apart (private, hidden) costs 2 statements more
+    at any size; the suite asserts that (tests/functional/web/test_query_counts.py).
 
     Busy paragraphs get most of the discussion (a long-tailed weight per block); the first six
     threads are 1, 2, ... 6 levels deep so every depth occurs, the rest vary.
@@ -391,6 +397,8 @@ def plan_threads(
             node.status = "deleted" if r < 0.03 else "hidden" if r < 0.05 else "visible"
             if size == 1 and rng.random() < 0.03:
                 node.visibility = "private"  # an author's own note; replies would inherit it
+            if author == reader:  # after the draws, so the threads are drawn as before
+                node.status, node.visibility = "visible", "public"
             thread.append(node)
         nodes.extend(thread)
     nodes.sort(key=lambda n: n.created)  # ids follow creation time, as the service's do
@@ -474,8 +482,10 @@ def seed_annotations(
     rng: random.Random,
     pool: BodyPool,
     group_id: int | None = None,
+    reader: int | None = None,
 ) -> None:
-    """`n` annotations on each (article, n), in one id range, inserted in bulk.
+    """`n` annotations on each (article, n), in one id range, inserted in bulk (`reader`: see
+    plan_threads).
 
     With `group_id`, they are that group's discussion; the articles' description (roots,
     busiest paragraph) stays that of their public discussion."""
@@ -483,7 +493,7 @@ def seed_annotations(
     next_id = next_annotation_id(conn)
     batch: list[dict[str, Any]] = []
     for article, n in articles:
-        nodes = plan_threads(rng, article.blocks, authors, n, now)
+        nodes = plan_threads(rng, article.blocks, authors, n, now, reader)
         rows = annotation_rows(nodes, article.id, next_id, rng, pool, group_id)
         next_id += len(rows)
         if group_id is None:

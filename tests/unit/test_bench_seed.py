@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -143,3 +144,16 @@ def test_a_seeded_group_discussion_is_the_groups_and_its_members(
     assert db.session.scalar(select(Reading.article_id).where(Reading.group_id == group.id)) == (
         demo.id
     )
+
+
+def test_the_signed_in_benchmark_reader_has_only_visible_public_notes() -> None:
+    """Then their 200- and 2,000-note pages both draw the shared layer whole."""
+    blocks = [seed.SeedBlock(n, f"p{n}", "paragraph", "Some words here. " * 5) for n in range(40)]
+    now = datetime.now(UTC)
+    everyone = seed.plan_threads(random.Random(3), blocks, [1, 2, 3], 2_000, now)
+    theirs = [n for n in seed.plan_threads(random.Random(3), blocks, [1, 2, 3], 2_000, now, 1)
+              if n.author_id == 1]  # fmt: skip
+    assert any(n.status != "visible" or n.visibility != "public"
+               for n in everyone if n.author_id == 1)  # fmt: skip
+    assert theirs
+    assert all(n.status == "visible" and n.visibility == "public" for n in theirs)
