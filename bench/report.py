@@ -118,7 +118,14 @@ def ratio(rows: dict[str, Any], key: str) -> tuple[float | None, str]:
     ref = rows.get(ref_key)
     if ref is None or not row["rps"]:
         return None, ""
-    return paired(row["rps_list"], ref["rps_list"]), ref_key
+    return paired(row["rps_list"], _reference_runs(row, ref, ref_key)), ref_key
+
+
+def _reference_runs(row: dict[str, Any], ref: dict[str, Any], ref_key: str) -> list[float]:
+    """The reference's req/s to set this row against: its runs just before this row's, when
+    the run made them (a report from before that has only the reference's own runs)."""
+    beside = row.get("beside_rps_list") or []
+    return beside if beside and ref_key == row["reference"] else ref["rps_list"]
 
 
 def drift(rows: dict[str, Any]) -> float | None:
@@ -161,10 +168,11 @@ def targets(results: dict[str, Any]) -> list[str]:
         row, reference = rows.get(key) or {}, rows.get((rows.get(key) or {}).get("reference") or "")
         r = None
         if get(key, "rps") and reference and reference["rps"]:
-            r = paired(row["rps_list"], reference["rps_list"])
+            runs = _reference_runs(row, reference, row["reference"])
+            r, ref_rps = paired(row["rps_list"], runs), statistics.median(runs)
         if r is None:
             return name, "—", None
-        return name, f"{r:.2f}× ({row['rps']:,.1f} vs {reference['rps']:,.1f} req/s)", r >= floor
+        return name, f"{r:.2f}× ({row['rps']:,.1f} vs {ref_rps:,.1f} req/s)", r >= floor
 
     found: list[tuple[str, str, bool | None]] = [
         against("article_signed", 0.6,
@@ -310,7 +318,11 @@ def section(results: dict[str, Any]) -> str:
     )
     large = timings.get("seed_large_s")
     per_repeat = "; ".join(
-        f"{k} {row['rps_all']}" for k, row in results["rows"].items() if row["rps_all"]
+        f"{k} {row['rps_all']}"
+        + (f" (its reference beside: {[round(r, 1) for r in beside]})" if beside else "")
+        for k, row in results["rows"].items()
+        if row["rps_all"]
+        for beside in [row.get("beside_rps_list") or []]
     )
     lines = [
         f"## {m['database'].split()[0]} — {results['date']} "
@@ -359,7 +371,9 @@ def section(results: dict[str, Any]) -> str:
         "real view's context (no SQL): the framework's limit. Reference (b), `/_bench/insert`, "
         "parses the same JSON and INSERTs one row with SQLAlchemy Core. The 100k row compares "
         "its one-client p50 with the small corpus's. Each ratio is the median of per-repeat "
-        "ratios (repeats interleave the endpoints). SQL statements and sizes come from the "
+        "ratios, each against its reference run just before it (the machine's speed drifts "
+        "within a minute; a ratio's two runs are seconds apart), and the reference's req/s in "
+        "a target's figure is the median of those runs. SQL statements and sizes come from the "
         "Flask test client in-process (the second request; `before_cursor_execute`): for an "
         "anonymous article page that is a hit on the kept blocks (app/web/caching.py); a miss "
         "reads 4 statements. "

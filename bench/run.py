@@ -117,6 +117,9 @@ class Measured:
     unavailable: str | None = None  # why it was not measured
     loaded: list[load.LoadResult] = field(default_factory=list)
     single: list[load.LoadResult] = field(default_factory=list)
+    # Its reference, run just before each of its own loaded runs: the ratio's pair. A shared
+    # machine's speed drifts within a minute; a reference measured 40 s earlier can be 30% off.
+    beside: list[load.LoadResult] = field(default_factory=list)
 
 
 class Clock:
@@ -331,17 +334,31 @@ def measure(
             m.unavailable = f"{sc.method} {sc.path} answered {status} under gunicorn"
     chosen = [m for m in chosen if not m.unavailable]
     clock.say(f"warmed up {len(chosen)} endpoints")
+    by_key = {m.scenario.key: m for m in chosen}
+
+    def loaded_run(sc: Scenario) -> load.LoadResult:
+        return load.drive(
+            servers[sc.server].base + sc.path,
+            connections=plan.post_connections if sc.post else plan.connections,
+            seconds=plan.seconds,
+            headers=load_headers(sc, *credentials),
+            bodies_file=bodies if sc.post else None,
+        )
+
     for repeat in range(1, plan.repeats + 1):
+        previous: load.LoadResult | None = None
+        previous_key = ""
         for m in chosen:
             sc = m.scenario
-            result = load.drive(
-                servers[sc.server].base + sc.path,
-                connections=plan.post_connections if sc.post else plan.connections,
-                seconds=plan.seconds,
-                headers=load_headers(sc, *credentials),
-                bodies_file=bodies if sc.post else None,
-            )
+            reference = by_key.get(sc.reference or "")
+            if reference is not None:
+                if previous_key != reference.scenario.key or previous is None:
+                    previous = loaded_run(reference.scenario)
+                    clock.say(f"{reference.scenario.key:<18} #{repeat} {_line(previous)} (beside)")
+                m.beside.append(previous)
+            result = loaded_run(sc)
             m.loaded.append(result)
+            previous, previous_key = result, sc.key
             clock.say(f"{sc.key:<18} #{repeat} {_line(result)}")
         for m in chosen:
             sc = m.scenario
@@ -385,6 +402,7 @@ def summarise(measured: dict[str, Measured]) -> dict[str, dict[str, Any]]:
             "rps": median(m.loaded, "rps"),
             "rps_all": [round(r.rps, 1) for r in m.loaded],
             "rps_list": [r.rps for r in m.loaded],
+            "beside_rps_list": [r.rps for r in m.beside],
             "single_p50_list": [r.p50_ms for r in m.single],
             "p50_ms": median(m.loaded, "p50_ms"),
             "p99_ms": median(m.loaded, "p99_ms"),

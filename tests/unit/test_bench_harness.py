@@ -74,6 +74,24 @@ def test_issue_11_targets_are_judged_against_their_own_references() -> None:
     assert posting == "**not met**"  # 0.67× of the bare insert
 
 
+def test_a_ratio_is_judged_against_the_reference_run_just_before_it() -> None:
+    """The reference's own runs came earlier, on a faster moment of the machine: the runs
+    beside the page, seconds before each of its own, are what it is set against."""
+    rows = {
+        "ref_lean": _row([400.0, 400.0]),
+        "article_signed": _row(
+            [150.0, 160.0], "ref_lean", probe={"queries": 3}, beside_rps_list=[240.0, 250.0]
+        ),
+    }
+    assert report.ratio(rows, "article_signed")[0] == pytest.approx((150 / 240 + 160 / 250) / 2)
+    signed = _verdicts(rows)[
+        "Article page, 200 annotations, signed in: ≥ 0.6× the lean reference (/mem/200)"
+    ]
+    assert signed == "**met**"
+    del rows["article_signed"]["beside_rps_list"]  # a report from before: its own runs
+    assert report.ratio(rows, "article_signed")[0] == pytest.approx((150 / 400 + 160 / 400) / 2)
+
+
 def test_statements_must_not_grow_with_the_data() -> None:
     rows = {
         "ref_lean": _row([100.0]),
