@@ -102,7 +102,8 @@ class Settings:
             # would only cost the CPU (~0.1 ms for a posted annotation's 730-byte JSON).
             "COMPRESS_MIN_SIZE": 1400,
             # gzip at 4, not Flask-Compress's 6: on a 140 KB reading page it is 2.4x faster
-            # (2.2 vs 5.4 ms of a worker's CPU) for 4% more bytes. Browsers mostly get zstd.
+            # (2.2 vs 5.4 ms of a worker's CPU) for 4% more bytes. The article page is gzipped
+            # from pieces instead (app/web/gzipped.py); other pages mostly go out as zstd.
             "COMPRESS_LEVEL": 4,
             # None: mail is written as .eml files under the instance folder.
             "MAIL_SERVER": self.mail_server,
