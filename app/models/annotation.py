@@ -67,7 +67,9 @@ class Annotation(db.Model):
         Index("ix_annotations_block_status", "block_id", "status"),
         Index("ix_annotations_article_created", "article_id", "created_at"),
         Index("ix_annotations_parent", "parent_id"),
-        Index("ix_annotations_author", "author_id"),
+        # A reader's own notes on one article (the personal layer on every signed-in page):
+        # found without walking all of a prolific reader's notes elsewhere.
+        Index("ix_annotations_author_article", "author_id", "article_id"),
         # Class insight reads a whole group's discussion several ways (per member, per day,
         # per reading, unanswered questions) and the header counts its moderation queue: this
         # index holds every column those read, so each is a scan of the index alone.
