@@ -151,9 +151,10 @@ def make_plan(args: argparse.Namespace) -> Plan:
             latency_seconds=1,
             corpus_articles=0,
         )
+    # A median of three: one slow minute of a shared machine is outvoted.
     return Plan(
         quick=False,
-        repeats=args.repeats or 2,
+        repeats=args.repeats or 3,
         seconds=args.seconds or 10,
         latency_seconds=5,
         corpus_articles=500,
@@ -570,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeats",
         type=int,
-        help="runs per endpoint; medians are reported (default 2, 1 with --quick)",
+        help="runs per endpoint; medians are reported (default 3, 1 with --quick)",
     )
     parser.add_argument(
         "--seconds", type=int, help="length of each loaded run (default 10, 3 with --quick)"
