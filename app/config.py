@@ -116,7 +116,9 @@ def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # A writer waits for the lock instead of failing with "database is locked".
         return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True}
+    # LIFO: the connection just returned is the next one used, so the fewest connections stay
+    # busy and theirs are the statements psycopg has prepared (app/database.py).
+    return {"pool_pre_ping": True, "pool_use_lifo": True}
 
 
 def _env(environ: dict[str, str], name: str, default: str | None = None) -> str | None:
