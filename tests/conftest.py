@@ -189,3 +189,22 @@ def count_queries(app: Flask):  # type: ignore[no-untyped-def]
 def make(app_ctx: Flask) -> type[factories.Factories]:
     """Factories bound to the app context: `make.user()`, `make.article()`, ..."""
     return factories.Factories
+
+
+# The modules that run longest, by `pytest --durations`. xdist hands modules to its workers in
+# collection order, so one of these collected last would run alone at the end with the other
+# worker idle; sent first, they overlap the many short modules instead.
+_LONGEST_FIRST = (
+    "tests/security/test_schemathesis.py",
+    "tests/browser/test_accessibility.py",
+    "tests/authz/test_authorization_table.py",
+    "tests/browser/test_arguing_in_browser.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = item.nodeid.split("::", 1)[0]
+        return _LONGEST_FIRST.index(module) if module in _LONGEST_FIRST else len(_LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
