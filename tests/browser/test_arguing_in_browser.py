@@ -43,6 +43,16 @@ def _until(page, script: str, timeout: float = 9.0) -> None:  # type: ignore[no-
         page.wait_for_timeout(100)
 
 
+POLL_MS = 4000  # static/js/live.js EVERY_MS
+
+
+def _next_poll(page, slug: str) -> None:  # type: ignore[no-untyped-def]
+    """Jump the page's clock to its next poll, and wait until the page it fetches has come."""
+    with page.expect_request_finished(lambda request: request.url.endswith(f"/articles/{slug}")):
+        page.clock.fast_forward(POLL_MS)
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
+
+
 def test_by_keyboard_alone_a_reader_quotes_a_phrase_and_posts_a_counterargument(
     open_page, reading
 ) -> None:
@@ -98,12 +108,14 @@ def test_a_note_posted_by_someone_else_appears_live_and_is_announced(
     watched = open_page()
     page = watched.page
     _sign_in(page, bob.username)
+    page.clock.install()  # time flows as usual; _next_poll jumps it to the poll
     page.goto(f"/articles/{article.slug}")
     page.locator("#p2 summary.discussion-toggle").click()
 
     note = make.annotation(ann, article, anchor="p2", kind="question", body="Why cats?")
 
-    page.locator(f"#p2 li[data-annotation-id='{note.id}']").wait_for(timeout=9000)
+    _next_poll(page, article.slug)
+    page.locator(f"#p2 li[data-annotation-id='{note.id}']").wait_for()
     assert " ".join(page.locator("#p2 [data-counts-for]").inner_text().split()) == "1 question"
     assert page.locator("#p2 details.discussion").evaluate("d => d.open")  # still open
     _until(
@@ -120,12 +132,13 @@ def test_a_note_posted_by_someone_else_appears_live_and_is_announced(
     box.wait_for()
     box.type("Half a thought")
     later = make.annotation(ann, article, anchor="p2", kind="comment", body="Or dogs?")
-    page.wait_for_timeout(5000)  # more than one poll
+    _next_poll(page, article.slug)  # the page is fetched, and its swap refused
     assert page.locator(f"#p2 li[data-annotation-id='{later.id}']").count() == 0
     assert box.input_value() == "Half a thought"
     box.fill("")
     box.press("Escape")  # closes the composer
-    page.locator(f"#p2 li[data-annotation-id='{later.id}']").wait_for(timeout=9000)
+    _next_poll(page, article.slug)
+    page.locator(f"#p2 li[data-annotation-id='{later.id}']").wait_for()
     assert watched.problems() == []
 
 
