@@ -74,6 +74,14 @@ class Annotation(db.Model):
         # per reading, unanswered questions) and the header counts its moderation queue: this
         # index holds every column those read, so each is a scan of the index alone.
         Index("ix_annotations_group_activity", *GROUP_ACTIVITY_COLUMNS),
+        # The held notes (the moderation queues; the header counts them on every moderator's
+        # page): a handful, found without walking the rest.
+        Index(
+            "ix_annotations_held",
+            "group_id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
         # The article page's previews: each block's top-level notes in thread order.
         Index(
             "ix_annotations_thread_starts",
