@@ -139,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         f"min {min(times):.2f} ms over {args.n}"
     )
     if profiler is not None:
-        pstats.Stats(profiler).sort_stats(args.sort).print_stats(int(os.environ.get("PROFILE_LINES", "40")))
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(
+            int(os.environ.get("PROFILE_LINES", "40"))
+        )
     return 0
 
 
