@@ -77,7 +77,17 @@ def two_articles(make):  # type: ignore[no-untyped-def]
     return reader.username, small.slug, large.slug
 
 
-def _statements(client, count_queries, url: str) -> int:  # type: ignore[no-untyped-def]
+class Counted(int):
+    """A statement count that shows the statements when an assertion on it fails."""
+
+    statements: list[str]
+
+    def __repr__(self) -> str:
+        lines = "".join(f"\n    {' '.join(s.split())[:110]}" for s in self.statements)
+        return f"{int(self)} statements:{lines}\n"
+
+
+def _statements(client, count_queries, url: str) -> Counted:  # type: ignore[no-untyped-def]
     client.get(url)  # warm up: the first request may load things once per process
     # Requests here share the test's app context and so its session; a real request starts
     # with an empty one, which is what the count must reflect.
@@ -85,7 +95,9 @@ def _statements(client, count_queries, url: str) -> int:  # type: ignore[no-unty
     with count_queries() as queries:
         response = client.get(url)
     assert response.status_code == 200
-    return len(queries)
+    counted = Counted(len(queries))
+    counted.statements = list(queries.statements)
+    return counted
 
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
@@ -97,7 +109,7 @@ def test_the_article_page_query_count_does_not_grow_with_the_discussion(
         login(client, reader)
     few = _statements(client, count_queries, f"/articles/{small}")
     many = _statements(client, count_queries, f"/articles/{large}")
-    assert few == many
+    assert few == many, f"small: {few!r}large: {many!r}"
     # The warm-up kept the shared layer (app/web/caching.py), so only the article is read; a
     # miss is counted in test_article_cache.py. Signed in, + the user and the personal layer
     # (own notes, marks, flags, the switcher's groups and the header's counts, in one union).
@@ -116,7 +128,7 @@ def test_the_paragraph_page_query_count_does_not_grow_with_the_discussion(
         login(client, reader)
     few = _statements(client, count_queries, f"/articles/{small}/p/p2{view}")
     many = _statements(client, count_queries, f"/articles/{large}/p/p2{view}")
-    assert few == many
+    assert few == many, f"small: {few!r}large: {many!r}"
     # The debate view and sorting draw the same loaded notes: no statement of their own.
     # (+1 over the thread view of old: the paragraph's number for its h1.) Signed in, + the
     # user and the personal layer (marks, flags, the switcher's groups, the header's counts).
@@ -144,7 +156,7 @@ def test_a_groups_view_query_count_does_not_grow_with_its_discussion(
     login(client, teacher if who == "instructor" else member)
     few = _statements(client, count_queries, f"/articles/{small}{page}?group={group}")
     many = _statements(client, count_queries, f"/articles/{large}{page}?group={group}")
-    assert few == many
+    assert few == many, f"small: {few!r}large: {many!r}"
     # A member's article page is the group's shared layer (app/web/caching.py): the user,
     # the article, their memberships with their groups (the group among them) and the
     # personal layer. The instructor moderates: their page is drawn in full, with the
