@@ -19,10 +19,13 @@ KINDS = ("comment", "counterargument", "question", "support")
 
 def _bulk_annotations(article, authors, n: int, group=None) -> None:  # type: ignore[no-untyped-def]
     """`n` annotations over the article's paragraphs, half of them replies, inserted directly
-    (into `group`'s discussion when given)."""
+    (into `group`'s discussion when given). Always the same: rows are read in order, since
+    PostgreSQL returns an unordered SELECT in whatever order the wiped tables' pages hold."""
     blocks = list(
         db.session.scalars(
-            select(Block.id).where(Block.article_id == article.id, Block.kind == "paragraph")
+            select(Block.id)
+            .where(Block.article_id == article.id, Block.kind == "paragraph")
+            .order_by(Block.position)
         )
     )
     start = utcnow() - timedelta(days=1)
@@ -55,7 +58,9 @@ def _bulk_annotations(article, authors, n: int, group=None) -> None:  # type: ig
     )
     parents = list(
         db.session.execute(
-            select(Annotation.id, Annotation.block_id).where(Annotation.article_id == article.id)
+            select(Annotation.id, Annotation.block_id)
+            .where(Annotation.article_id == article.id)
+            .order_by(Annotation.id)
         )
     )
     replies = [
